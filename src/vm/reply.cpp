@@ -1,0 +1,31 @@
+// reply_data() and medium_error_reply() (see reply.hpp).
+#include "vm/reply.hpp"
+
+#include <algorithm>
+
+#include "vm/vm_error.hpp"
+
+namespace ilo::vm {
+
+std::error_code reply_data(const Reply& reply, std::span<std::uint8_t> out) noexcept {
+  if (out.size() != reply.data_length) return VmError::medium_io;
+  if (!reply.from_medium) {
+    const auto in = reply.inline_bytes();
+    std::copy(in.begin(), in.end(), out.begin());
+    return {};
+  }
+  if (!reply.medium) return VmError::medium_io;
+  return read_padded(*reply.medium, reply.extent.offset, out);
+}
+
+Reply medium_error_reply(const Reply& failed) noexcept {
+  std::error_code ec;
+  ReplyHeader h = parse_reply_header(failed.header, ec).value_or(ReplyHeader{});
+  h.sense = sense::kIdCrcOrEccError;
+  h.length = 0;
+  Reply out;
+  out.header = encode_reply_header(h);
+  return out;
+}
+
+}  // namespace ilo::vm
