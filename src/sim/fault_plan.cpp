@@ -1,0 +1,120 @@
+// Parsing and applying simulator faults (see fault_plan.hpp).
+#include "sim/fault_plan.hpp"
+
+#include <charconv>
+
+namespace ilo::sim {
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    const auto p = s.find(sep);
+    out.push_back(s.substr(0, p));
+    if (p == std::string_view::npos) return out;
+    s.remove_prefix(p + 1);
+  }
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& v) {
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+std::optional<Channel> parse_channel(std::string_view s) {
+  if (s == "rc") return Channel::rc;
+  if (s == "cmd") return Channel::cmd;
+  if (s == "vm") return Channel::vm;
+  return std::nullopt;
+}
+
+// splitmix64: a small deterministic generator for corruption masks.
+std::uint64_t next(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+bool FaultPlan::add(std::string_view spec, std::string& error) {
+  if (spec == "refuse-login") return refuse_login_ = true;
+  if (spec == "busy") return busy_ = true;
+  if (spec == "no-licence" || spec == "no-license") return no_licence_ = true;
+
+  auto parts = split(spec, ':');
+  ConnectionFault f;
+  if (!parts.empty() && parts.back() == "always") {
+    f.always = true;
+    parts.pop_back();
+  }
+  const auto usage = [&](const char* why) {
+    error = std::string("bad --fault '") + std::string(spec) + "': " + why;
+    return false;
+  };
+  if (parts.size() < 3) return usage("expected KIND:CHANNEL:N (see --help)");
+  if (parts[0] == "drop") {
+    f.kind = ConnectionFault::Kind::drop;
+  } else if (parts[0] == "stall") {
+    f.kind = ConnectionFault::Kind::stall;
+  } else if (parts[0] == "corrupt") {
+    f.kind = ConnectionFault::Kind::corrupt;
+  } else {
+    return usage("unknown kind (drop, stall, corrupt, refuse-login, busy, no-licence)");
+  }
+  const auto channel = parse_channel(parts[1]);
+  if (!channel) return usage("channel must be rc, cmd or vm");
+  f.channel = *channel;
+  if (!parse_u64(parts[2], f.offset)) return usage("N must be a byte count");
+  const std::size_t want = f.kind == ConnectionFault::Kind::stall ? 4 : 3;
+  if (parts.size() != want) return usage(want == 4 ? "expected stall:CHANNEL:N:MS" : "too many fields");
+  if (f.kind == ConnectionFault::Kind::stall) {
+    std::uint64_t ms = 0;
+    if (!parse_u64(parts[3], ms) || ms > 3'600'000) return usage("MS must be 0..3600000");
+    f.stall = std::chrono::milliseconds(ms);
+  }
+  faults_.push_back(f);
+  used_.push_back(false);
+  return true;
+}
+
+FaultInjector FaultPlan::open(Channel channel) {
+  FaultInjector inj;
+  inj.rng_ = seed_ ^ (++connections_ * 0xD1B54A32D192ED03ull);
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    if (faults_[i].channel != channel || used_[i]) continue;
+    if (!faults_[i].always) used_[i] = true;
+    inj.faults_.push_back(faults_[i]);
+    inj.done_.push_back(false);
+  }
+  return inj;
+}
+
+FaultInjector::Decision FaultInjector::before_send(std::span<std::uint8_t> data) {
+  // A fault fires when its offset falls inside the offered bytes; one at the very end of them
+  // fires on the next call, at offset 0 of that data.
+  Decision d{data.size(), false, {}};
+  const std::uint64_t end = offset_ + data.size();
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    const auto& f = faults_[i];
+    if (done_[i] || f.offset < offset_ || f.offset >= end) continue;
+    const auto at = static_cast<std::size_t>(f.offset - offset_);
+    if (f.kind == ConnectionFault::Kind::corrupt) {
+      std::uint8_t mask = 0;
+      while (mask == 0) mask = static_cast<std::uint8_t>(next(rng_));
+      data[at] ^= mask;
+      done_[i] = true;
+    } else if (at < d.send || (at == d.send && !d.drop)) {
+      // The earliest stop wins; a drop at the same offset as a stall wins over it.
+      d.send = at;
+      d.drop = f.kind == ConnectionFault::Kind::drop;
+      d.stall = d.drop ? std::chrono::milliseconds{0} : f.stall;
+      done_[i] = true;
+    }
+  }
+  return d;
+}
+
+}  // namespace ilo::sim

@@ -1,0 +1,86 @@
+// Faults the simulator injects for tests (--fault SPEC), deterministic for a given --seed.
+// A plan is parsed once; each connection asks it for a FaultInjector when it opens. The
+// injector edits outgoing bytes (corrupt), or tells the connection to stop (drop) or pause
+// (stall) at an exact byte offset. No I/O here: the connection classes act on the answers.
+//
+// Specs (CHANNEL is rc, cmd or vm; N counts server-to-client bytes on one connection):
+//   drop:CHANNEL:N            close the connection after N bytes
+//   stall:CHANNEL:N:MS        send nothing for MS milliseconds after N bytes
+//   corrupt:CHANNEL:N         XOR byte N with a seeded non-zero mask
+//   refuse-login              every login gets 403
+//   busy                      the console is held by a phantom user: clients get 'S'; a seize
+//                             succeeds (the phantom allows it)
+//   no-licence                console clients get 'W'
+// A connection fault applies to the first connection of its channel that reaches it; append
+// ":always" to apply it to every connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ilo::sim {
+
+enum class Channel : std::uint8_t { rc, cmd, vm };
+
+struct ConnectionFault {
+  enum class Kind : std::uint8_t { drop, stall, corrupt } kind = Kind::drop;
+  Channel channel = Channel::rc;
+  std::uint64_t offset = 0;
+  std::chrono::milliseconds stall{0};
+  bool always = false;
+};
+
+class FaultInjector;
+
+class FaultPlan {
+ public:
+  // Parses one --fault spec; on error returns false and sets `error` to a one-line reason.
+  bool add(std::string_view spec, std::string& error);
+  void set_seed(std::uint64_t seed) { seed_ = seed; }
+
+  [[nodiscard]] bool refuse_login() const noexcept { return refuse_login_; }
+  [[nodiscard]] bool busy() const noexcept { return busy_; }
+  [[nodiscard]] bool no_licence() const noexcept { return no_licence_; }
+
+  // The faults for a new connection on `channel` (consumes one-shot faults). Not thread-safe:
+  // call from the servers' single network thread.
+  FaultInjector open(Channel channel);
+
+ private:
+  std::vector<ConnectionFault> faults_;
+  std::vector<bool> used_;
+  std::uint64_t seed_ = 1;
+  std::uint64_t connections_ = 0;
+  bool refuse_login_ = false, busy_ = false, no_licence_ = false;
+};
+
+class FaultInjector {
+ public:
+  FaultInjector() = default;
+
+  struct Decision {
+    std::size_t send = 0;  // bytes of the offered data to send now
+    bool drop = false;     // then close the connection
+    std::chrono::milliseconds stall{0};  // then wait this long before offering the rest
+  };
+  // Called with bytes about to be written at stream offset sent_so_far(); corrupts in place
+  // and decides how much may go out. The caller then reports what it sent with sent().
+  Decision before_send(std::span<std::uint8_t> data);
+  void sent(std::size_t n) noexcept { offset_ += n; }
+  [[nodiscard]] std::uint64_t sent_so_far() const noexcept { return offset_; }
+  [[nodiscard]] bool empty() const noexcept { return faults_.empty(); }
+
+ private:
+  friend class FaultPlan;
+  std::vector<ConnectionFault> faults_;
+  std::vector<bool> done_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t rng_ = 0;
+};
+
+}  // namespace ilo::sim

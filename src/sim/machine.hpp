@@ -1,0 +1,90 @@
+// The simulated server behind the simulated iLO: its power, its text console (POST and boot
+// banner, a shell prompt that echoes typed keys), its keyboard and pointer. Time is passed in
+// (tick), so tests drive it deterministically; it does no I/O and knows nothing of the wire.
+// The network servers poll power_generation()/screen generation to notice changes.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rc/input_messages.hpp"
+#include "sim/text_console.hpp"
+
+namespace ilo::sim {
+
+// The console's power button actions (rc-input.md §2), as the input parser delivers them.
+using rc::PowerAction;
+
+enum class PowerPhase : std::uint8_t {
+  off,
+  booting,        // POST and boot banner being printed
+  running,        // at the shell prompt
+  shutting_down,  // graceful shutdown after a momentary press; off at the deadline
+  cycling,        // cold boot: off until the deadline, then boots
+};
+
+class Machine {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using TimePoint = Clock::time_point;
+  struct Options {
+    int width = 1024;
+    int height = 768;
+    std::chrono::milliseconds boot_step{120};        // between banner lines
+    std::chrono::milliseconds shutdown_delay{1500};  // momentary press while on
+    std::chrono::milliseconds cycle_off_time{800};   // cold boot: time spent off
+    bool start_on = true;
+  };
+
+  Machine(const Options& options, TimePoint now);
+
+  void power(PowerAction action, TimePoint now);
+  void tick(TimePoint now);  // advances the boot script and pending power transitions
+
+  // A keyboard report: modifier byte and six key slots (rc-input.md §3). New keys type.
+  void keyboard(std::uint8_t modifiers, const std::array<std::uint8_t, 6>& keys);
+  // Pointer in absolute units 0..3000 (rc-input.md §4); stored in screen pixels.
+  void pointer(int abs_x, int abs_y, std::uint8_t buttons);
+
+  [[nodiscard]] bool powered() const noexcept { return phase_ != PowerPhase::off && phase_ != PowerPhase::cycling; }
+  [[nodiscard]] PowerPhase phase() const noexcept { return phase_; }
+  // Counts power on/off transitions.
+  [[nodiscard]] std::uint64_t power_generation() const noexcept { return power_generation_; }
+  // Counts boots (power-on and reset); a new value means the host is starting again.
+  [[nodiscard]] std::uint64_t boots() const noexcept { return boots_; }
+
+  [[nodiscard]] const TextConsole& console() const noexcept { return console_; }
+  // Writes a line on the console (e.g. the virtual drive's boot progress).
+  void print(const std::string& line, Rgb colour = TextConsole::kGrey);
+  void set_drive_status(std::string status);
+
+  [[nodiscard]] int width() const noexcept { return options_.width; }
+  [[nodiscard]] int height() const noexcept { return options_.height; }
+  [[nodiscard]] int pointer_x() const noexcept { return pointer_x_; }
+  [[nodiscard]] int pointer_y() const noexcept { return pointer_y_; }
+  [[nodiscard]] std::uint8_t pointer_buttons() const noexcept { return pointer_buttons_; }
+  [[nodiscard]] std::uint64_t keys_typed() const noexcept { return keys_typed_; }
+
+ private:
+  void start_boot(TimePoint now);
+  void power_off();
+  void update_status();
+
+  Options options_;
+  TextConsole console_;
+  PowerPhase phase_ = PowerPhase::off;
+  TimePoint deadline_{};
+  std::size_t boot_line_ = 0;
+  std::uint64_t power_generation_ = 0;
+  std::uint64_t boots_ = 0;
+  std::array<std::uint8_t, 6> held_{};
+  std::uint64_t keys_typed_ = 0;
+  int pointer_x_ = 0, pointer_y_ = 0;
+  std::uint8_t pointer_buttons_ = 0;
+  std::string drive_status_ = "no disc";
+};
+
+}  // namespace ilo::sim

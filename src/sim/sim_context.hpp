@@ -1,0 +1,50 @@
+// What the simulator's servers share: the immutable configuration, the simulated machine, the
+// web sessions and the fault plan. The context lives on the network thread (the Asio
+// io_context that runs every server); only `sessions` may be used from other threads (the
+// HTTPS server's), which reach everything else by posting to the network thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/fault_plan.hpp"
+#include "sim/machine.hpp"
+#include "sim/session_registry.hpp"
+
+namespace ilo::sim {
+
+struct SimConfig {
+  std::string address = "127.0.0.1";
+  std::uint16_t https_port = 8443;
+  std::uint16_t rc_port = 17990;
+  std::uint16_t vm_port = 17988;
+  std::string user = "Administrator";
+  std::string password = "ilo-sim-password";  // the documented default for tests and the demo
+  int width = 1024;
+  int height = 768;
+  std::uint8_t cipher = 1;               // video command 13 cipher: 0 none, 1 RC4, 2 AES-128, 3 "AES-256"
+  bool cipher3_aes256_padded = false;    // how the simulator itself reads cipher 3
+  std::string optional_features = "ENCRYPT_KEY;ENCRYPT_VMKEY;ENCRYPT_CMD";
+  std::optional<std::string> replay_path;  // --replay: a recorded console stream
+  std::string replay_key;                  // --replay-key: its enc_key text
+  std::string cert_path, key_path;         // --cert/--key; empty: self-signed in memory
+  int frame_interval_ms = 100;             // console update period
+  int ping_interval_ms = 5000;             // in-band ping (command 16) period; 0 = never
+  int seize_countdown_s = 5;               // countdown sent to an owner asked to give way
+};
+
+struct SimContext {
+  SimContext(SimConfig c, Machine::TimePoint now)
+      : config(std::move(c)),
+        machine(Machine::Options{.width = config.width, .height = config.height}, now),
+        sessions(config.user, config.password) {}
+
+  const SimConfig config;
+  Machine machine;
+  SessionRegistry sessions;  // thread-safe
+  FaultPlan faults;
+};
+
+}  // namespace ilo::sim

@@ -1,0 +1,93 @@
+// --fault parsing and the injector's exact byte offsets.
+#include "sim/fault_plan.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace ilo::sim {
+namespace {
+
+TEST(FaultPlan, ParsesAndRejects) {
+  FaultPlan p;
+  std::string err;
+  EXPECT_TRUE(p.add("drop:vm:1000", err));
+  EXPECT_TRUE(p.add("stall:rc:10:250", err));
+  EXPECT_TRUE(p.add("corrupt:cmd:5:always", err));
+  EXPECT_TRUE(p.add("busy", err));
+  EXPECT_TRUE(p.busy());
+  for (const char* bad : {"drop", "drop:xx:1", "drop:vm:", "drop:vm:-1", "stall:rc:1",
+                          "stall:rc:1:x", "explode:rc:1", "drop:vm:1:2"}) {
+    EXPECT_FALSE(p.add(bad, err)) << bad;
+    EXPECT_NE(err.find("bad --fault"), std::string::npos);
+  }
+}
+
+TEST(FaultInjector, DropsAtExactOffsetAcrossWrites) {
+  FaultPlan p;
+  std::string err;
+  ASSERT_TRUE(p.add("drop:vm:10", err));
+  auto inj = p.open(Channel::vm);
+  std::vector<std::uint8_t> a(6), b(6);
+  auto d = inj.before_send(a);
+  EXPECT_EQ(d.send, 6u);
+  EXPECT_FALSE(d.drop);
+  inj.sent(d.send);
+  d = inj.before_send(b);
+  EXPECT_EQ(d.send, 4u);
+  EXPECT_TRUE(d.drop);
+  // One-shot: the next VM connection is clean.
+  EXPECT_TRUE(p.open(Channel::vm).empty());
+}
+
+TEST(FaultInjector, FaultAtEndOfWriteFiresOnNextWrite) {
+  FaultPlan p;
+  std::string err;
+  ASSERT_TRUE(p.add("stall:rc:4:100", err));
+  auto inj = p.open(Channel::rc);
+  std::vector<std::uint8_t> a(4);
+  auto d = inj.before_send(a);
+  EXPECT_EQ(d.send, 4u);
+  EXPECT_EQ(d.stall.count(), 0);
+  inj.sent(4);
+  d = inj.before_send(a);
+  EXPECT_EQ(d.send, 0u);
+  EXPECT_EQ(d.stall.count(), 100);
+  inj.sent(0);
+  d = inj.before_send(a);
+  EXPECT_EQ(d.send, 4u);
+  EXPECT_EQ(d.stall.count(), 0);
+}
+
+TEST(FaultInjector, CorruptIsDeterministicPerSeed) {
+  auto run = [](std::uint64_t seed) {
+    FaultPlan p;
+    p.set_seed(seed);
+    std::string err;
+    EXPECT_TRUE(p.add("corrupt:rc:3", err));
+    auto inj = p.open(Channel::rc);
+    std::vector<std::uint8_t> data(8, 0);
+    inj.before_send(data);
+    return data;
+  };
+  const auto a = run(7), b = run(7);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a[3], 0);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (i != 3) {
+      EXPECT_EQ(a[i], 0);
+    }
+  }
+}
+
+TEST(FaultInjector, OtherChannelsUntouched) {
+  FaultPlan p;
+  std::string err;
+  ASSERT_TRUE(p.add("drop:rc:0:always", err));
+  EXPECT_TRUE(p.open(Channel::vm).empty());
+  EXPECT_FALSE(p.open(Channel::rc).empty());
+  EXPECT_FALSE(p.open(Channel::rc).empty());
+}
+
+}  // namespace
+}  // namespace ilo::sim
