@@ -43,12 +43,14 @@ constexpr std::array<std::uint8_t, kStateCount> kInitialBits = {
 // lowest set bit; 8 for a zero byte) and zeros after its last 1 bit.
 constexpr std::array<std::uint8_t, 256> kLeadZeros = [] {
   std::array<std::uint8_t, 256> t{};
-  for (unsigned b = 0; b < 256; ++b) t[b] = static_cast<std::uint8_t>(std::countr_zero(std::uint8_t(b)));
+  for (unsigned b = 0; b < 256; ++b)
+    t[b] = static_cast<std::uint8_t>(std::countr_zero(static_cast<std::uint8_t>(b)));
   return t;
 }();
 constexpr std::array<std::uint8_t, 256> kTailZeros = [] {
   std::array<std::uint8_t, 256> t{};
-  for (unsigned b = 1; b < 256; ++b) t[b] = static_cast<std::uint8_t>(std::countl_zero(std::uint8_t(b)));
+  for (unsigned b = 1; b < 256; ++b)
+    t[b] = static_cast<std::uint8_t>(std::countl_zero(static_cast<std::uint8_t>(b)));
   return t;
 }();
 constexpr unsigned kZeroRunLimit = 30;  // more than this many zero bits force HUNT
@@ -58,9 +60,9 @@ constexpr unsigned kZeroRunLimit = 30;  // more than this many zero bits force H
 constexpr std::array<std::uint32_t, 4> kRefreshAt = {40, 11680, 119999, 11999999};
 constexpr std::uint32_t kFatalWrapTo = 41;
 
-constexpr std::size_t kMaxParams = 24;      // parameters kept per in-band command
+constexpr std::size_t kMaxParams = 24;        // parameters kept per in-band command
 constexpr std::size_t kMaxTextLength = 1024;  // longer strings are truncated
-constexpr int kHalfHeightMinWidth = 1617;   // §6.1: width > 1616
+constexpr int kHalfHeightAbove = 1616;      // §6.1: 16x8 blocks when wider than this
 constexpr std::uint8_t kHalfHeightCapable = 0x08;
 
 // Run suffix table for the fast path (§4.3), indexed by the next 8 bits after a colour code:
@@ -78,9 +80,9 @@ constexpr std::array<RunCode, 256> kRunCodes = [] {
       t[v] = {2, 1};  // 10: one more
     } else {
       const unsigned c = (v >> 3) & 7;
-      if (c <= 5) t[v] = {5, static_cast<std::uint8_t>(c + 2)};       // 11 ccc
+      if (c <= 5) t[v] = {5, static_cast<std::uint8_t>(c + 2)};             // 11 ccc
       else if (c == 6) t[v] = {8, static_cast<std::uint8_t>((v & 7) + 8)};  // 11 110 ccc
-      else t[v] = {0, 0};                                              // 11 111 + 8 bits
+      else t[v] = {0, 0};                                                   // 11 111 + 8 bits
     }
   }
   return t;
@@ -105,7 +107,8 @@ struct VideoDecoder::State {
   int block_rows = 16;
 
   // Screen and position (§2).
-  int size_x = 0, size_y = 0, extra_rows = 0;
+  int size_x = 0, size_y = 0;
+  int extra_rows = 0;  // kept for the record: only Java's bottom-row blanking (§7) used it
   int screen_w = 0, screen_h = 0;
   bool video = false;
   int x = 0, y = 0, new_x = 0;
@@ -130,7 +133,6 @@ struct VideoDecoder::State {
   std::uint64_t frame_end_byte = 0;
   bool frame_end_valid = false;
   unsigned zero_run = 0;
-  std::array<std::uint8_t, 16> zero_ring{};  // zero_run after byte i, at [i & 15]
 
   // Cipher switch (§10.1): set when command 12/13 completes.
   bool stop = false;
@@ -310,8 +312,10 @@ struct VideoDecoder::State {
     if (!video) {
       fb.resize(0, 0);
     } else {
-      if (!fb.resize(screen_w, screen_h)) fb.clear();
-      if (screen_w > kHalfHeightMinWidth - 1) {
+      // A screen that does not fit the caller's storage is not drawn at all (rather than
+      // into a framebuffer of another layout); the ScreenMode event still reports it.
+      if (!fb.resize(screen_w, screen_h)) fb.resize(0, 0);
+      if (screen_w > kHalfHeightAbove) {
         if (capabilities & kHalfHeightCapable) set_block_rows(8);
         // else: Java keeps its block height (and warns once).
       } else {
@@ -470,14 +474,21 @@ struct VideoDecoder::State {
   bool fast_pixel(BitReader& br, St& st) {
     const std::uint32_t w = br.peek(32);
     const int n = cache.size();
+    if (w & 0x80000000u) {  // 1: rank 1 (rank 0 when a single colour is cached)
+      if (n == 0) return false;
+      const int rank = n == 1 ? 0 : 1;
+      const RunCode rc = kRunCodes[(w >> 23) & 0xFF];
+      const unsigned total = rc.bits ? 1u + rc.extra : 1u + ((w >> 18) & 0xFF);
+      const unsigned used = 1 + (rc.bits ? rc.bits : 13u);
+      if (total > block.capacity() - block.count()) return false;
+      last_colour = cache.display_at(rank);
+      cache.touch(rank);
+      return finish_run(br, st, total, used);
+    }
     unsigned used;
     int rank = -1;
     std::uint32_t packed = 0;
-    if (w & 0x80000000u) {  // 1: rank 1 (rank 0 when a single colour is cached)
-      rank = n == 1 ? 0 : 1;
-      if (rank >= n) return false;
-      used = 1;
-    } else if (w & 0x40000000u) {  // 01 + k-bit code
+    if (w & 0x40000000u) {  // 01 + k-bit code
       const int k = cache.code_bits();
       if (k < 0 || n <= 1) return false;
       const std::uint32_t code = k ? (w << 2) >> (32 - k) : 0;
@@ -498,12 +509,8 @@ struct VideoDecoder::State {
     }
     if (rank < 0 && cache.find(packed) >= 0) return false;
     const RunCode rc = kRunCodes[(w << used) >> 24];
-    unsigned total = 1 + rc.extra;
-    unsigned suffix = rc.bits;
-    if (suffix == 0) {  // 11 111 + 8-bit count
-      total = 1 + ((w << (used + 5)) >> 24);
-      suffix = 13;
-    }
+    const unsigned total = rc.bits ? 1u + rc.extra : 1u + ((w << (used + 5)) >> 24);
+    used += rc.bits ? rc.bits : 13u;
     if (total > block.capacity() - block.count()) return false;
     if (rank >= 0) {
       last_colour = cache.display_at(rank);
@@ -512,8 +519,13 @@ struct VideoDecoder::State {
       last_colour = display_colour(packed, bpc);
       cache.add(packed, last_colour);
     }
+    return finish_run(br, st, total, used);
+  }
+
+  // Paints a run that fits (checked), consumes its bits (at most 31) and completes the block.
+  bool finish_run(BitReader& br, St& st, unsigned total, unsigned used) {
     block.paint(last_colour, total);
-    br.drop(used + suffix);  // at most 31 bits
+    br.drop(used);
     if (block.full()) st = complete_block();
     return true;
   }
@@ -528,6 +540,7 @@ struct VideoDecoder::State {
     bool hunt_pending = false;
     bool gave_back = false;
     BitReader br = bits;
+    const unsigned zero_run_at_entry = zero_run;
     unsigned zr = zero_run;
     std::uint64_t index = byte_index;
     St st = state;
@@ -542,7 +555,6 @@ struct VideoDecoder::State {
             break;
           }
           zr = b ? kTailZeros[b] : run;
-          zero_ring[index & 15] = static_cast<std::uint8_t>(zr);
           ++index;
           ++p;
           br.push(b);
@@ -570,7 +582,7 @@ struct VideoDecoder::State {
         bits.keep_first(bits.count() & 7u);
         p -= later;
         byte_index -= later;
-        zero_run = zero_ring[(byte_index - 1) & 15];
+        zero_run = zero_run_after(data, p, zero_run_at_entry);
         end = p;
         hunt_pending = false;
         gave_back = true;
@@ -597,6 +609,19 @@ struct VideoDecoder::State {
     return std::size_t(p - data);
   }
 
+  // The zero-run counter after byte p[-1], recomputed from the bytes taken in this call
+  // (first = where it started, with counter at_first before it). Used only when a cipher
+  // switch gives bytes back; none of these bytes fired the rule, so the count stays <= 30.
+  static unsigned zero_run_after(const std::uint8_t* first, const std::uint8_t* p,
+                                 unsigned at_first) {
+    unsigned zeros = 0;
+    while (p > first && p[-1] == 0) {
+      zeros += 8;
+      --p;
+    }
+    return (p > first ? kTailZeros[p[-1]] : at_first) + zeros;
+  }
+
   // Whole bytes in the fatal state: only the zero-run rule can leave it.
   std::size_t fatal_bytes(const std::uint8_t* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -617,7 +642,7 @@ struct VideoDecoder::State {
   std::size_t hunt(const std::uint8_t* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t b = data[i];
-      zero_run += kLeadZeros[b];
+      zero_run = std::min(zero_run + kLeadZeros[b], 1024u);  // > 30 is all that matters
       ++byte_index;
       if (b != 0) {
         bits.clear();

@@ -37,6 +37,10 @@ struct FeedResult {
   std::uint8_t cipher = 0;  // the selected cipher number when cipher_changed
 };
 
+// The framebuffer is resized (and cleared) by MODE; a screen that does not fit external storage
+// leaves it 0x0. Areas drawn are marked dirty on it before every event and at the end of each
+// feed(), so a consumer may snapshot from FrameEnd. Events are delivered synchronously from
+// inside feed(); the sink must not call back into the decoder.
 class VideoDecoder {
  public:
   VideoDecoder(Framebuffer& framebuffer, VideoSink& sink);

@@ -27,7 +27,8 @@ struct NoVideo {};                                // command 6
 struct TerminalServices { std::uint8_t type = 0; };  // command 7
 struct KeyChange {};                              // command 9 (byte alignment only)
 struct Seized {};                                 // command 10: another user took the console
-struct Text { std::uint8_t channel = 0; std::string text; };  // command 2 (§10.2)
+// Command 2 (§10.2); characters beyond the first 1024 are dropped.
+struct Text { std::uint8_t channel = 0; std::string text; };
 struct Ping {};                                   // command 16: answer with ACK (0C 00)
 struct Invalidate {};                             // command 128
 struct UnknownCommand { std::uint8_t command = 0; };

@@ -59,7 +59,9 @@ class Bits {
   }
   // ---- whole fields (rc-video.md §8, §10) ----
   Bits& sync() { return pad().raw({0, 0, 0, 0, 0, 0x80}); }
-  Bits& mode(unsigned w, unsigned h, unsigned r) { return s("101100").put(w, 7).put(h, 7).put(r, 4); }
+  Bits& mode(unsigned w, unsigned h, unsigned r) {
+    return s("101100").put(w, 7).put(h, 7).put(r, 4);
+  }
   Bits& pos(unsigned x, unsigned y, unsigned k = 7) { return s("11").put(x, k).put(y, k); }
   Bits& frame_end() { return s("101101").pad(); }
   // In-band command: parameters then the command number, each with its continuation bit.
