@@ -1,0 +1,73 @@
+// libFuzzer target for the virtual-media core (virtual-media.md): a request stream through the
+// frame reader into the CD-ROM target (every opcode and field), and arbitrary "client" bytes
+// into the simulator's initiator. Replies must stay within their stated lengths; nothing may
+// crash or over-read. The first byte picks the side and the piece size.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "vm/cdrom_target.hpp"
+#include "vm/initiator.hpp"
+#include "vm/memory_medium.hpp"
+#include "vm/wire.hpp"
+
+namespace {
+
+using namespace ilo::vm;
+
+void target_side(std::span<const std::uint8_t> data, std::size_t piece) {
+  // A small disc with a partial last block, so range and padding paths are reachable.
+  std::vector<std::uint8_t> disc(5 * 2048 + 100);
+  for (std::size_t i = 0; i < disc.size(); ++i) disc[i] = static_cast<std::uint8_t>(i * 7);
+  auto medium = std::make_shared<MemoryMedium>(std::move(disc));
+  CdromTarget target(medium);
+  RequestReader reader;
+  std::size_t n = 0;
+  while (!data.empty()) {
+    auto chunk = data.first(std::min(piece, data.size()));
+    const std::size_t used = reader.feed(chunk);
+    if (used == 0 || used > chunk.size()) std::abort();
+    data = data.subspan(used);
+    if (!reader.complete()) continue;
+    const Reply reply = target.handle(reader.bytes());
+    (void)reply;
+    reader.clear();
+    // Exercise live medium changes too.
+    if (++n % 7 == 0) target.eject();
+    if (n % 11 == 0) target.insert(medium);
+  }
+}
+
+void initiator_side(std::span<const std::uint8_t> data, std::size_t piece) {
+  Initiator init;
+  init.enumerate();
+  while (!data.empty()) {
+    while (init.take_request()) {
+    }
+    auto chunk = data.first(std::min(piece, data.size()));
+    const std::size_t used = init.feed(chunk);
+    if (used > chunk.size()) std::abort();
+    if (used == 0) return;  // disconnected or broken: the connection would close
+    data = data.subspan(used);
+    if (init.phase() == Initiator::Phase::idle) {
+      if (!init.read_disc()) init.enumerate();
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
+  if (size < 1) return 0;
+  const std::span<const std::uint8_t> data(bytes + 1, size - 1);
+  const std::size_t piece = 1 + (bytes[0] >> 1);
+  if (bytes[0] & 1) {
+    initiator_side(data, piece);
+  } else {
+    target_side(data, piece);
+  }
+  return 0;
+}
