@@ -1,0 +1,442 @@
+// ilo-sim's HTTPS JSON API (see https_api.hpp): httplib routes that authenticate, call the
+// session registry and answer with the REST serialisers. No JSON is formatted by hand here;
+// no key, password or request body is ever logged.
+#include "sim/https_api.hpp"
+
+#include <sys/socket.h>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "rest/ilo_error_body.hpp"
+#include "rest/login_session.hpp"
+#include "rest/rc_info.hpp"
+#include "rest/session_info.hpp"
+#include "rest/vm_media_request.hpp"
+#include "rest/vm_status.hpp"
+#include "sim/tls_identity.hpp"
+
+namespace ilo::sim {
+namespace {
+
+using TimePoint = SessionRegistry::TimePoint;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr const char* kJsonType = "application/x-javascript";  // as the iLO labels its JSON
+constexpr std::string_view kFirmwareVersion = "2.54";          // the captured firmware
+constexpr std::string_view kIloName = "ILOSIM0000001";         // cn / ilo_fqdn ("ILO" + serial)
+constexpr std::size_t kMaxPayloadBytes = 64 * 1024;            // every iLO body is well under
+// httplib serves each connection on one worker for its whole keep-alive life, so the pool bounds
+// concurrent connections (the browser, the Java applet, ilofs, tests); idle connections are
+// closed after kKeepAliveSeconds, which also bounds how long stop() waits for them.
+constexpr std::size_t kWorkerThreads = 8;
+constexpr time_t kKeepAliveSeconds = 2;
+constexpr std::size_t kMaxCookieHeaderBytes = 4096;
+constexpr std::string_view kInternal = "JS_ERR_INTERNAL";       // ours: the simulator's own fault
+
+// Compact JSON of a document the simulator built itself (never fails: invalid UTF-8 from a
+// configured string is replaced, not thrown).
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+std::string dump(const OrderedJson& j) {
+  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+void reply(httplib::Response& res, int status, const std::string& body,
+           const char* content_type = kJsonType) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(body, content_type);
+}
+
+void reply_error(httplib::Response& res, int status, std::string_view message) {
+  reply(res, status, rest::serialise(rest::IloErrorBody{std::string(message), std::nullopt}));
+}
+
+void reply_lost_session(httplib::Response& res) {
+  reply_error(res, 403, rest::kLostSession);
+}
+
+// The value of the first `sessionKey` cookie of the request, or "".
+std::string session_cookie(const httplib::Request& req) {
+  const std::size_t headers = req.get_header_value_count("Cookie");
+  for (std::size_t i = 0; i < headers; ++i) {
+    const std::string header = req.get_header_value("Cookie", i);
+    if (header.size() > kMaxCookieHeaderBytes) continue;
+    std::string_view rest(header);
+    while (!rest.empty()) {
+      const std::size_t semi = rest.find(';');
+      std::string_view item = rest.substr(0, semi);
+      rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      const std::size_t eq = item.find('=');
+      if (eq != std::string_view::npos && item.substr(0, eq) == "sessionKey")
+        return std::string(item.substr(eq + 1));
+    }
+  }
+  return {};
+}
+
+// "Fri Jan 01 20:11:02 2021" (the captured form; UTC here).
+std::string format_expiry(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  if (gmtime_r(&tt, &tm) == nullptr) return {};
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S %Y", &tm);
+  return std::string(buf, n);
+}
+
+rest::SessionInfo make_session_info(const WebSession& s, const std::string& user_ip,
+                                    TimePoint now) {
+  rest::SessionInfo info;
+  info.user_name = s.user;
+  info.user_account = s.user;
+  info.user_dn = "";
+  info.user_type = "Local";
+  info.user_ip = user_ip;
+  using SystemDuration = std::chrono::system_clock::duration;
+  const auto left = std::chrono::duration_cast<SystemDuration>(s.expires - now);
+  info.user_expires = format_expiry(std::chrono::system_clock::now() + left);
+  info.login_priv = info.remote_cons_priv = info.virtual_media_priv = true;
+  info.reset_priv = info.config_priv = info.user_priv = true;
+  return info;
+}
+
+// The last path segment of a URL, without query or fragment ("http://h/a/b.iso?x" -> "b.iso").
+std::string url_file_name(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const std::size_t slash = url.rfind('/');
+  return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
+}
+
+rest::VmDriveStatus empty_drive(std::string device) {
+  rest::VmDriveStatus d;
+  d.device = std::move(device);
+  d.boot_option = "NO_BOOT";
+  return d;
+}
+
+}  // namespace
+
+struct HttpsApi::Impl {
+  Impl(SimContext& c, Hooks h) : ctx(c), hooks(std::move(h)) {
+    vm.options[rest::VmStatus::kFloppy] = empty_drive("FLOPPY");
+    vm.options[rest::VmStatus::kCdrom] = empty_drive("CDROM");
+    vm.legacy_bios = true;
+    std::string hex = random_hex_key(false);
+    for (char& ch : hex) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    info0 = std::move(hex);
+  }
+
+  TimePoint now() const { return hooks.now ? hooks.now() : std::chrono::steady_clock::now(); }
+  // {rc_port, vm_port} as bound.
+  std::pair<std::uint16_t, std::uint16_t> ports() const {
+    return hooks.ports ? hooks.ports() : std::pair{ctx.config.rc_port, ctx.config.vm_port};
+  }
+
+  // The session named by the cookie, else by `body_key` (POST bodies); pushes its expiry back.
+  std::optional<WebSession> authenticate(const httplib::Request& req,
+                                         std::string_view body_key = {}) {
+    std::string key = session_cookie(req);
+    if (key.empty()) key = body_key;
+    if (key.empty()) return std::nullopt;
+    return ctx.sessions.touch(key, now());
+  }
+
+  void routes();
+  void post_login_session(const httplib::Request& req, httplib::Response& res);
+  void get_login_session(httplib::Response& res);
+  void get_rc_info(const httplib::Request& req, httplib::Response& res);
+  void post_vm_status(const httplib::Request& req, httplib::Response& res);
+  void get_java_irc(const httplib::Request& req, httplib::Response& res);
+  void sim_state(httplib::Response& res);
+  void sim_vm_read_all(httplib::Response& res);
+
+  SimContext& ctx;
+  const Hooks hooks;
+  TlsIdentity identity;
+  std::unique_ptr<httplib::SSLServer> server;
+  std::thread thread;
+  std::uint16_t bound_port = 0;
+  std::string info0;  // the applet page's INFO0 value: fixed per run, 32 upper-case hex
+
+  std::mutex vm_mutex;  // guards vm
+  rest::VmStatus vm;
+};
+
+void HttpsApi::Impl::routes() {
+  httplib::Server& s = *server;
+  s.Post("/json/login_session", [this](const httplib::Request& req, httplib::Response& res) {
+    post_login_session(req, res);
+  });
+  s.Get("/json/login_session",
+        [this](const httplib::Request&, httplib::Response& res) { get_login_session(res); });
+  s.Get("/json/session_info", [this](const httplib::Request& req, httplib::Response& res) {
+    const auto session = authenticate(req);
+    if (!session) return reply_lost_session(res);
+    reply(res, 200, rest::serialise(make_session_info(*session, req.remote_addr, now())));
+  });
+  s.Get("/json/rc_info", [this](const httplib::Request& req, httplib::Response& res) {
+    get_rc_info(req, res);
+  });
+  s.Get("/json/vm_status", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!authenticate(req)) return reply_lost_session(res);
+    const std::uint16_t vm_port = ports().second;
+    std::string body;
+    {
+      std::lock_guard lock(vm_mutex);
+      vm.port = vm_port;
+      body = rest::serialise(vm);
+    }
+    reply(res, 200, body);
+  });
+  s.Post("/json/vm_status", [this](const httplib::Request& req, httplib::Response& res) {
+    post_vm_status(req, res);
+  });
+  s.Get("/html/java_irc.html", [this](const httplib::Request& req, httplib::Response& res) {
+    get_java_irc(req, res);
+  });
+  s.Get("/sim/state", [this](const httplib::Request&, httplib::Response& res) { sim_state(res); });
+  s.Post("/sim/vm/read-all",
+         [this](const httplib::Request&, httplib::Response& res) { sim_vm_read_all(res); });
+}
+
+void HttpsApi::Impl::post_login_session(const httplib::Request& req, httplib::Response& res) {
+  auto parsed = rest::parse_login_session_request(req.body);
+  if (!parsed) return reply_error(res, 400, kBadRequest);
+
+  if (auto* logout = std::get_if<rest::LogoutRequest>(&parsed.value())) {
+    // The key in the body names the session to end; it must be live.
+    if (!ctx.sessions.touch(logout->session_key.text(), now())) return reply_lost_session(res);
+    ctx.sessions.logout(logout->session_key.text());
+    res.set_header("Set-Cookie", "sessionKey=; Path=/; Max-Age=0");
+    return reply(res, 200, dump(OrderedJson::object()));
+  }
+
+  const auto& login = std::get<rest::LoginRequest>(parsed.value());
+  const TimePoint t = now();
+  WebSession session;
+  switch (ctx.sessions.login(login.user_login, login.password, t, session)) {
+    case LoginResult::ok: break;
+    case LoginResult::locked_out: return reply_error(res, 403, kLoginDelay);
+    case LoginResult::bad_credentials:
+    case LoginResult::refused_by_fault: return reply_error(res, 403, rest::kNoPrivilege);
+  }
+  auto key = rest::SessionKey::from_text(session.session_key);
+  if (!key) return reply_error(res, 500, kInternal);  // the registry's keys are always valid
+  rest::LoginReply out{std::move(*key), make_session_info(session, req.remote_addr, t)};
+  res.set_header("Set-Cookie", "sessionKey=" + session.session_key + "; Path=/");
+  reply(res, 200, rest::serialise(out));
+}
+
+void HttpsApi::Impl::get_login_session(httplib::Response& res) {
+  // The captured body (rest-api.md §4); moniker strings past the first three are ours, chosen
+  // without ',' or ':' for the Java client's string-splitting parser.
+  OrderedJson j = OrderedJson::object();
+  j["secjmp"] = 0;
+  j["ldap_enabled"] = 0;
+  j["kerberos_enabled"] = 0;
+  j["local_enabled"] = 1;
+  j["license_directory_auth"] = 1;
+  j["login_delay"] = ctx.sessions.lockout_remaining(now()).count();
+  j["alt"] = OrderedJson{{"mode", 0}, {"level", 0}, {"lic_mode", 0}, {"vnd", ""}};
+  j["version"] = kFirmwareVersion;
+  j["cn"] = kIloName;
+  j["server_name"] = "";
+  j["blade"] = 0;
+  j["ilo_fw_pass"] = "";
+  j["security_message_enabled"] = 0;
+  j["security_message"] = "";
+  j["default_lang"] = "en";
+  j["accept_lang"] = nullptr;
+  j["nand"] = 1;
+  j["langs"] = OrderedJson::array(
+      {OrderedJson{{"lang", "en"}, {"trans_name", "English"}, {"version", kFirmwareVersion}}});
+  j["moniker"] = OrderedJson{{"PRODABR", "iLO"},
+                             {"PRODGEN", "iLO 4"},
+                             {"VENDABR", "HPE"},
+                             {"PRODNAME", "Integrated Lights-Out 4"},
+                             {"PRODFAM", "Integrated Lights-Out"},
+                             {"VENDNAME", "Hewlett Packard Enterprise"}};
+  reply(res, 200, dump(j));
+}
+
+void HttpsApi::Impl::get_rc_info(const httplib::Request& req, httplib::Response& res) {
+  const auto session = authenticate(req);
+  if (!session) return reply_lost_session(res);
+  auto enc_key = rest::EncKey::from_text(session->enc_key);
+  if (!enc_key) return reply_error(res, 500, kInternal);  // a bad --replay-key
+  rest::RcInfo info(std::move(*enc_key));
+  info.enc_type = 0;
+  const auto [rc_port, vm_port] = ports();
+  info.rc_port = rc_port;
+  info.vm_key = session->enc_key;  // as captured: the same value as enc_key
+  info.vm_port = vm_port;
+  info.cmd_enc_key = session->cmd_enc_key;
+  info.protocol_version = "1.1";
+  info.optional_features = rc::parse_optional_features(ctx.config.optional_features);
+  info.server_name = "";
+  info.ilo_fqdn = kIloName;
+  info.blade = false;
+  reply(res, 200, rest::serialise(info));
+}
+
+void HttpsApi::Impl::post_vm_status(const httplib::Request& req, httplib::Response& res) {
+  auto parsed = rest::parse_vm_media_request(req.body);
+  const std::string body_key = parsed ? parsed->session_key.text() : std::string();
+  if (!authenticate(req, body_key)) return reply_lost_session(res);
+  if (!parsed) return reply_error(res, 400, kBadRequest);
+
+  const rest::VmMediaRequest& r = parsed.value();
+  const std::size_t index =
+      r.device == rest::VmDevice::floppy ? rest::VmStatus::kFloppy : rest::VmStatus::kCdrom;
+  const std::uint16_t vm_port = ports().second;
+  std::string body;
+  {
+    std::lock_guard lock(vm_mutex);
+    vm.port = vm_port;
+    rest::VmDriveStatus& d = vm.options[index];
+    switch (r.command) {
+      case rest::VmCommand::insert:  // the iLO fetches the image itself and attaches it
+        d.image_inserted = true;
+        d.image_url = r.url.value_or("");
+        d.image_url_file = url_file_name(d.image_url);
+        d.vm_url_connected = true;
+        d.vm_connected = true;
+        break;
+      case rest::VmCommand::set:
+        if (r.boot_option) d.boot_option = *r.boot_option;
+        if (r.url && d.image_inserted) {
+          d.image_url = *r.url;
+          d.image_url_file = url_file_name(d.image_url);
+        }
+        break;
+      case rest::VmCommand::eject: d = empty_drive(d.device); break;
+    }
+    body = rest::serialise(vm);
+  }
+  reply(res, 200, body);
+}
+
+void HttpsApi::Impl::get_java_irc(const httplib::Request& req, httplib::Response& res) {
+  if (!authenticate(req)) return reply_lost_session(res);
+  // INFO0 in the three spellings clients look for (rest-api.md §9): a line starting with
+  // info0=" (Java), and INFO0=\"..\" inside a JavaScript string (TypeScript).
+  std::string page;
+  page += "<html><head><title>iLO Integrated Remote Console</title></head><body>\n";
+  page += "<script type=\"text/javascript\">\n";
+  page += "info0=\"" + info0 + "\";\n";
+  page += "document.write(\"<param name=INFO0 value=\\\"" + info0 + "\\\">\");\n";
+  page += "var applet_params = \"INFO0=\\\"" + info0 + "\\\"\";\n";
+  page += "</script>\n</body></html>\n";
+  reply(res, 200, page, "text/html");
+}
+
+void HttpsApi::Impl::sim_state(httplib::Response& res) {
+  if (!hooks.state) return reply(res, 404, dump(OrderedJson::object()), "application/json");
+  nlohmann::json state;
+  try {
+    state = hooks.state();
+  } catch (...) {  // a hook must not take the worker thread down
+    return reply(res, 500, dump(OrderedJson::object()), "application/json");
+  }
+  reply(res, 200, dump(state), "application/json");
+}
+
+void HttpsApi::Impl::sim_vm_read_all(httplib::Response& res) {
+  bool started = false;
+  try {
+    started = hooks.vm_read_all && hooks.vm_read_all();
+  } catch (...) {
+    started = false;
+  }
+  reply(res, started ? 202 : 409, dump(OrderedJson{{"started", started ? 1 : 0}}),
+        "application/json");
+}
+
+HttpsApi::HttpsApi(SimContext& ctx, Hooks hooks)
+    : impl_(std::make_unique<Impl>(ctx, std::move(hooks))) {
+  if (ctx.faults.refuse_login()) ctx.sessions.set_refuse_logins(true);
+}
+
+HttpsApi::~HttpsApi() { stop(); }
+
+std::error_code HttpsApi::listen(const std::string& address, std::uint16_t port) {
+  Impl& m = *impl_;
+  if (m.server) return std::make_error_code(std::errc::operation_in_progress);
+
+  TlsIdentity identity;
+  const SimConfig& config = m.ctx.config;
+  const std::error_code ec = config.cert_path.empty() && config.key_path.empty()
+                                 ? TlsIdentity::generate(address, identity)
+                                 : TlsIdentity::load(config.cert_path, config.key_path, identity);
+  if (ec) return ec;
+
+  // The server takes its own references to the certificate and key.
+  auto server =
+      std::make_unique<httplib::SSLServer>(identity.certificate(), identity.private_key());
+  if (!server->is_valid()) return TlsIdentityError::generation_failed;
+  server->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  server->set_payload_max_length(kMaxPayloadBytes);
+  server->set_read_timeout(std::chrono::seconds(5));
+  server->set_write_timeout(std::chrono::seconds(5));
+  server->set_keep_alive_timeout(kKeepAliveSeconds);
+  // httplib writes headers and body separately: without this, Nagle and delayed ACKs add
+  // about 40 ms to every reply on a kept-alive connection.
+  server->set_tcp_nodelay(true);
+  // httplib's default adds SO_REUSEPORT, which would let a second simulator share the port
+  // silently; only SO_REUSEADDR (restart without waiting for TIME_WAIT) is wanted.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+
+  errno = 0;
+  int bound = -1;
+  if (port == 0) {
+    bound = server->bind_to_any_port(address);
+  } else if (server->bind_to_port(address, port)) {
+    bound = port;
+  }
+  if (bound <= 0) {
+    const int e = errno;
+    return e != 0 ? std::error_code(e, std::generic_category())
+                  : std::make_error_code(std::errc::address_not_available);
+  }
+
+  m.identity = std::move(identity);
+  m.server = std::move(server);
+  m.bound_port = static_cast<std::uint16_t>(bound);
+  m.routes();
+  httplib::SSLServer* s = m.server.get();
+  m.thread = std::thread([s] { s->listen_after_bind(); });
+  // stop() is only heard once the server runs: wait for it (it starts at once).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!s->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return {};
+}
+
+std::uint16_t HttpsApi::port() const noexcept { return impl_->bound_port; }
+
+std::string HttpsApi::fingerprint() const { return impl_->identity.fingerprint(); }
+
+std::string HttpsApi::certificate_pem() const { return impl_->identity.certificate_pem(); }
+
+void HttpsApi::stop() {
+  Impl& m = *impl_;
+  if (m.server) m.server->stop();
+  if (m.thread.joinable()) m.thread.join();
+}
+
+}  // namespace ilo::sim
