@@ -1,0 +1,468 @@
+// VmSession (see vm_session.hpp): one coroutine on a strand runs connect -> serve -> backoff
+// -> reconnect; a watchdog timer on the same strand turns silence into keep-alives and a stuck
+// write into a drop. The public calls only post to the strand and nudge the coroutine.
+#include "net/vm_session.hpp"
+
+#include <algorithm>
+#include <array>
+#include <span>
+#include <utility>
+
+#include "vm/mmc_data.hpp"
+#include "vm/reply.hpp"
+#include "vm/vm_error.hpp"
+
+namespace ilo::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::ip::tcp;
+
+// The largest READ the target answers (its default, Java's 128 KiB buffer).
+inline constexpr std::uint32_t kMaxTransferBlocks = 64;
+inline constexpr std::size_t kSendBufferSize = std::size_t{kMaxTransferBlocks} * vm::mmc::kBlockSize;
+// Requests are 12 bytes and come one at a time; a few KiB absorb any burst.
+inline constexpr std::size_t kReadBufferSize = 4096;
+
+// async_write's own completion conditions hand the socket at most 64 KiB per sendmsg; this one
+// offers everything left, so a 64-block reply leaves in one gathered write.
+struct WholeRest {
+  std::size_t total;
+  std::size_t operator()(const std::error_code& ec, std::size_t done) const noexcept {
+    return ec ? 0 : total - done;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<VmSession> VmSession::create(const asio::any_io_executor& executor,
+                                             Options options,
+                                             std::shared_ptr<VmSessionObserver> observer) {
+  auto session = std::make_shared<VmSession>(PrivateTag{}, executor, std::move(options),
+                                             std::move(observer));
+  asio::co_spawn(session->strand_, session->run(session), asio::detached);
+  return session;
+}
+
+VmSession::VmSession(PrivateTag, const asio::any_io_executor& executor, Options options,
+                     std::shared_ptr<VmSessionObserver> observer)
+    : strand_(asio::make_strand(executor)),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      resolver_(strand_),
+      socket_(strand_),
+      wake_(strand_),
+      deadline_(strand_),
+      watchdog_(strand_),
+      send_buffer_(kSendBufferSize),
+      ahead_buffer_(kSendBufferSize),
+      read_buffer_(kReadBufferSize) {}
+
+VmSession::~VmSession() = default;
+
+// ---- Public calls: post to the strand ----
+
+void VmSession::insert(std::shared_ptr<const vm::Medium> medium) {
+  asio::post(strand_, [self = shared_from_this(), medium = std::move(medium)]() mutable {
+    if (self->stop_requested_) return;
+    if (!medium) {
+      self->eject_now();
+      return;
+    }
+    self->medium_ = std::move(medium);
+    if (self->phase_ == Phase::serving && self->target_) {
+      self->target_->insert(self->medium_);  // §9: same connection, new medium
+    } else if (self->phase_ == Phase::idle) {
+      self->wake_.cancel();
+    }
+  });
+}
+
+void VmSession::eject() {
+  asio::post(strand_, [self = shared_from_this()] { self->eject_now(); });
+}
+
+void VmSession::stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->stop_requested_ = true;
+    self->interrupt();
+  });
+}
+
+VmSessionCounters VmSession::counters() const noexcept {
+  VmSessionCounters c;
+  c.connects = counters_.connects.load(std::memory_order_relaxed);
+  c.reconnects = counters_.reconnects.load(std::memory_order_relaxed);
+  c.requests = counters_.requests.load(std::memory_order_relaxed);
+  c.reads = counters_.reads.load(std::memory_order_relaxed);
+  c.read_ahead_hits = counters_.read_ahead_hits.load(std::memory_order_relaxed);
+  c.data_bytes = counters_.data_bytes.load(std::memory_order_relaxed);
+  c.keep_alives = counters_.keep_alives.load(std::memory_order_relaxed);
+  c.medium_errors = counters_.medium_errors.load(std::memory_order_relaxed);
+  return c;
+}
+
+// ---- Strand-only helpers ----
+
+void VmSession::eject_now() {
+  if (!medium_) return;
+  medium_.reset();
+  eject_requested_ = true;
+  dropped_before_ = false;  // mounting again later is not a reconnection
+  interrupt();
+}
+
+void VmSession::interrupt() {
+  std::error_code ignored;
+  switch (phase_) {
+    case Phase::idle:
+    case Phase::waiting: wake_.cancel(); break;
+    case Phase::connecting:
+      resolver_.cancel();
+      close_socket();
+      break;
+    case Phase::serving:
+      // A waiting read ends at once; a write in progress finishes first, then serve() sees the
+      // request before reading again.
+      if (reading_) socket_.cancel(ignored);
+      break;
+    case Phase::stopped: break;
+  }
+}
+
+void VmSession::close_socket() {
+  std::error_code ignored;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+}
+
+void VmSession::arm_deadline(std::chrono::milliseconds after) {
+  deadline_passed_ = false;
+  const std::uint64_t generation = ++deadline_generation_;
+  deadline_.expires_after(after);
+  deadline_.async_wait([self = shared_from_this(), generation](std::error_code ec) {
+    if (ec || generation != self->deadline_generation_) return;
+    self->deadline_passed_ = true;
+    self->resolver_.cancel();
+    self->close_socket();
+  });
+}
+
+void VmSession::disarm_deadline() {
+  ++deadline_generation_;
+  deadline_.cancel();
+}
+
+// Checks, a few times per keep-alive interval, for silence (a keep-alive is due: the waiting
+// read is cancelled so serve() sends it) and for a write the server does not take.
+void VmSession::arm_watchdog(std::uint64_t generation) {
+  const auto period = std::clamp<std::chrono::milliseconds>(options_.keep_alive_interval / 10,
+                                                            std::chrono::milliseconds(10),
+                                                            std::chrono::milliseconds(100));
+  watchdog_.expires_after(period);
+  watchdog_.async_wait([self = shared_from_this(), generation](std::error_code ec) {
+    if (ec || generation != self->watchdog_generation_) return;
+    const auto now = Clock::now();
+    if (self->reading_ && !self->keep_alive_due_ &&
+        now - self->last_receive_ >= self->options_.keep_alive_interval) {
+      self->keep_alive_due_ = true;
+      std::error_code ignored;
+      self->socket_.cancel(ignored);
+    }
+    if (self->writing_ && now - self->write_started_ >= self->options_.write_timeout) {
+      self->deadline_passed_ = true;
+      self->close_socket();
+    }
+    self->arm_watchdog(generation);
+  });
+}
+
+// ---- The session coroutine ----
+
+asio::awaitable<void> VmSession::run(std::shared_ptr<VmSession> self) {
+  unsigned failures = 0;  // consecutive attempts that did not get accepted
+  std::error_code final_reason;
+  while (!stop_requested_) {
+    if (!medium_) {
+      phase_ = Phase::idle;
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      std::error_code ignored;
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    eject_requested_ = false;
+    phase_ = Phase::connecting;
+    std::error_code reason;
+    bool accepted = false;
+    const End end = co_await connect_once(reason, accepted);
+    disarm_deadline();
+    close_socket();
+    target_.reset();
+    connected_ = false;
+    if (accepted) failures = 0;
+
+    if (end == End::refused) {
+      final_reason = reason;
+      if (observer_) observer_->on_disconnected(reason, false);
+      break;
+    }
+    if (end == End::server_eject) {
+      medium_.reset();
+      if (observer_) {
+        observer_->on_eject_requested();
+        observer_->on_disconnected({}, false);
+      }
+      continue;
+    }
+    if (end == End::local || stop_requested_ || !medium_) {
+      if (observer_) observer_->on_disconnected({}, false);
+      continue;
+    }
+    // Dropped: try again with the medium still inserted, backing off while nobody accepts.
+    dropped_before_ = true;
+    ++failures;
+    if (options_.max_reconnect_attempts != 0 && failures > options_.max_reconnect_attempts) {
+      final_reason = reason;
+      if (observer_) observer_->on_disconnected(reason, false);
+      break;
+    }
+    if (observer_) observer_->on_disconnected(reason, true);
+    auto delay = options_.reconnect_initial;
+    for (unsigned i = 1; i < failures && delay < options_.reconnect_max; ++i) delay *= 2;
+    delay = std::min(delay, options_.reconnect_max);
+    phase_ = Phase::waiting;
+    wake_.expires_after(delay);
+    std::error_code ignored;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  phase_ = Phase::stopped;
+  close_socket();
+  disarm_deadline();
+  ++watchdog_generation_;
+  watchdog_.cancel();
+  wake_.cancel();
+  medium_.reset();
+  if (observer_) observer_->on_stopped(final_reason);
+  (void)self;
+}
+
+asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason, bool& accepted) {
+  const auto interrupted = [this] { return stop_requested_ || eject_requested_; };
+  const auto failed = [this](std::error_code ec) {
+    return deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
+  };
+  std::error_code ec;
+  close_socket();
+  socket_ = tcp::socket(strand_);
+  arm_deadline(options_.connect_timeout);
+
+  const auto endpoints = co_await resolver_.async_resolve(
+      options_.host, std::to_string(options_.port), asio::redirect_error(asio::use_awaitable, ec));
+  if (interrupted()) co_return End::local;
+  if (ec) {
+    reason = failed(ec);
+    co_return End::dropped;
+  }
+  co_await asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (interrupted()) co_return End::local;
+  if (ec) {
+    reason = failed(ec);
+    co_return End::dropped;
+  }
+  std::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+  if (options_.send_buffer_bytes > 0)
+    socket_.set_option(asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ignored);
+
+  // Connect request (§2): the key is XOR-ed per ENCRYPT_VMKEY; its bytes never leave this frame
+  // except on the wire.
+  const auto request = vm::build_connect_request(vm::DeviceType::cdrom, true, options_.session_key,
+                                                 options_.enc_key, options_.encrypt_vmkey, ec);
+  if (ec) {
+    reason = ec;  // malformed key texts: retrying cannot help
+    disarm_deadline();
+    co_return End::refused;
+  }
+  co_await asio::async_write(socket_, asio::buffer(request),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (interrupted()) co_return End::local;
+  if (ec) {
+    reason = failed(ec);
+    co_return End::dropped;
+  }
+
+  // Connect response (§3): 2 bytes, then 2 more only on success; nothing past it is read.
+  vm::ConnectResponseReader response;
+  std::array<std::uint8_t, 2> part{};
+  while (response.status() == vm::ConnectResponseReader::Status::need_more) {
+    co_await asio::async_read(socket_, asio::buffer(part),
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (interrupted()) co_return End::local;
+    if (ec) {
+      reason = failed(ec);
+      co_return End::dropped;
+    }
+    response.feed(part);
+  }
+  disarm_deadline();
+  if (response.status() == vm::ConnectResponseReader::Status::refused) {
+    reason = response.error();
+    co_return End::refused;
+  }
+
+  accepted = true;
+  counters_.connects.fetch_add(1, std::memory_order_relaxed);
+  if (dropped_before_) counters_.reconnects.fetch_add(1, std::memory_order_relaxed);
+  dropped_before_ = false;
+  connected_ = true;
+  if (observer_) observer_->on_connected(response.version());
+  co_return co_await serve(reason);
+}
+
+asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
+  phase_ = Phase::serving;
+  // Connecting with a medium counts as its insertion (unit attention, NEW MEDIA).
+  target_.emplace(medium_, vm::CdromTargetOptions{.max_transfer_blocks = kMaxTransferBlocks});
+  ahead_medium_.reset();
+  last_medium_ = nullptr;
+  vm::RequestReader framer;
+  last_receive_ = Clock::now();
+  keep_alive_due_ = false;
+  const std::uint64_t watchdog = ++watchdog_generation_;
+  arm_watchdog(watchdog);
+  struct WatchdogStop {  // ends the watchdog whichever way serve() returns
+    VmSession& s;
+    ~WatchdogStop() {
+      ++s.watchdog_generation_;
+      s.watchdog_.cancel();
+      s.reading_ = false;
+      s.writing_ = false;
+    }
+  } watchdog_stop{*this};
+
+  std::size_t have = 0;
+  for (;;) {
+    // Answer every complete request received so far, one at a time (§4).
+    std::size_t used = 0;
+    while (used < have && !stop_requested_ && !eject_requested_) {
+      used += framer.feed(std::span<const std::uint8_t>(read_buffer_).subspan(used, have - used));
+      if (!framer.complete()) break;
+      const vm::Request request = framer.bytes();
+      framer.clear();
+      const vm::Reply reply = target_->handle(request);
+      if (const auto ec = co_await write_reply(reply)) {
+        reason = ec;
+        co_return End::dropped;
+      }
+      if (reply.event == vm::TargetEvent::eject_requested) co_return End::server_eject;
+    }
+    have = 0;  // requests that arrive once an unmount is under way are not answered (§5.2)
+
+    if (stop_requested_ || eject_requested_) {
+      // Unmount (§5.2): DISCONNECT, then close (run() does).
+      const auto bye = target_->disconnect();
+      (void)co_await write_bytes(bye);
+      co_return End::local;
+    }
+
+    std::error_code ec;
+    reading_ = true;
+    const std::size_t n = co_await socket_.async_read_some(
+        asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
+    reading_ = false;
+    if (ec == asio::error::operation_aborted && socket_.is_open()) {
+      if (keep_alive_due_) {
+        // §5.1: length 0, as the spec recommends. Java repeats the previous reply's length
+        // field here although no data follows; servers ignore it either way.
+        keep_alive_due_ = false;
+        last_receive_ = Clock::now();  // the next one a full interval later
+        const auto alive = target_->keep_alive();
+        if (const auto wec = co_await write_bytes(alive)) {
+          reason = wec;
+          co_return End::dropped;
+        }
+        counters_.keep_alives.fetch_add(1, std::memory_order_relaxed);
+      }
+      continue;  // or an eject/stop: handled at the top
+    }
+    if (ec) {
+      reason = deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
+      co_return End::dropped;
+    }
+    last_receive_ = Clock::now();
+    keep_alive_due_ = false;  // bytes came: no keep-alive needed (the cancel may have missed)
+    have = n;
+  }
+}
+
+// Header and data in one gathered write. READ data is pread straight into send_buffer_ (or
+// was, by read_ahead()); if the medium fails the READ is answered 3/10/00 without data instead.
+asio::awaitable<std::error_code> VmSession::write_reply(const vm::Reply& reply) {
+  const vm::Reply* out = &reply;
+  vm::Reply failed;
+  std::span<const std::uint8_t> data = reply.inline_bytes();
+  if (reply.from_medium && reply.data_length > 0) {
+    const bool ahead = ahead_medium_ && ahead_medium_ == reply.medium && ahead_ == reply.extent;
+    ahead_medium_.reset();
+    if (ahead) {
+      std::swap(send_buffer_, ahead_buffer_);  // swaps pointers only
+      counters_.read_ahead_hits.fetch_add(1, std::memory_order_relaxed);
+    }
+    const auto buffer = std::span<std::uint8_t>(send_buffer_);
+    if (reply.data_length > buffer.size() ||
+        (!ahead && vm::reply_data(reply, buffer.first(reply.data_length)))) {
+      failed = vm::medium_error_reply(reply);
+      out = &failed;
+      data = {};
+      counters_.medium_errors.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      data = buffer.first(reply.data_length);
+      counters_.reads.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out->header),
+                                                  asio::buffer(data.data(), data.size())};
+  std::error_code ec;
+  writing_ = true;
+  write_started_ = Clock::now();
+  co_await asio::async_write(socket_, buffers, WholeRest{out->header.size() + data.size()},
+                             asio::redirect_error(asio::use_awaitable, ec));
+  writing_ = false;
+  if (ec) co_return deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  counters_.data_bytes.fetch_add(data.size(), std::memory_order_relaxed);
+  if (out == &reply && reply.from_medium && reply.data_length > 0) read_ahead(reply);
+  co_return std::error_code{};
+}
+
+// Called after a READ reply went out: if it continued the previous READ, read the extent a
+// sequential reader asks for next while the server is busy with this one. A failed or short
+// read-ahead is dropped; the READ then reads (and reports errors) as usual.
+void VmSession::read_ahead(const vm::Reply& sent) {
+  const vm::Medium* medium = sent.medium.get();
+  const bool sequential = medium == last_medium_ && sent.extent.offset == last_end_;
+  last_medium_ = medium;
+  last_end_ = sent.extent.offset + sent.extent.length;
+  if (!sequential || last_end_ + sent.extent.length > medium->size()) return;
+  const vm::MediumExtent next{last_end_, sent.extent.length};
+  if (vm::read_padded(*medium, next.offset,
+                      std::span<std::uint8_t>(ahead_buffer_).first(next.length)))
+    return;
+  ahead_ = next;
+  ahead_medium_ = sent.medium;
+}
+
+asio::awaitable<std::error_code> VmSession::write_bytes(std::span<const std::uint8_t> bytes) {
+  std::error_code ec;
+  writing_ = true;
+  write_started_ = Clock::now();
+  co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                             WholeRest{bytes.size()}, asio::redirect_error(asio::use_awaitable, ec));
+  writing_ = false;
+  if (ec) co_return deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
+  co_return std::error_code{};
+}
+
+}  // namespace ilo::net

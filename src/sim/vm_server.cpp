@@ -1,0 +1,456 @@
+// VmServer and its connection (see vm_server.hpp). Each connection is two coroutines on the
+// io_context's thread: a reader that feeds every received byte to the Initiator, and a writer
+// spawned per request that sends it through the connection's FaultInjector. The server's tick
+// watches the machine's boots, polls idle drives and enforces handshake and reply timeouts.
+#include "sim/vm_server.hpp"
+
+#include <array>
+#include <span>
+#include <utility>
+
+#include "bytes/hex.hpp"
+#include "rc/optional_features.hpp"
+#include "vm/initiator.hpp"
+#include "vm/mmc_data.hpp"
+#include "vm/wire.hpp"
+
+namespace ilo::sim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::ip::tcp;
+
+// The version the simulator announces in `20 00 minor major` (1.0, as in the HP transcript).
+inline constexpr vm::ProtocolVersion kServerVersion{1, 0};
+// Reads land here; a 64-block reply (16 + 131072 bytes) fits twice.
+inline constexpr std::size_t kReadBufferSize = 256 * 1024;
+
+std::string status_of(const vm::Initiator::Disc& disc) {
+  if (!disc.present) return "no disc";
+  if (disc.pvd && !disc.pvd->volume_id.empty()) return disc.pvd->volume_id;
+  return "(no ISO 9660 volume)";
+}
+
+}  // namespace
+
+// ---- Connection ----
+
+class VmServer::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(VmServer& server, tcp::socket socket)
+      : server_(server),
+        socket_(std::move(socket)),
+        stall_timer_(socket_.get_executor()),
+        faults_(server.ctx_.faults.open(Channel::vm)),
+        initiator_(vm::Initiator::Options{.hash = server.hashing_}),
+        read_buffer_(kReadBufferSize) {}
+
+  void start() {
+    deadline_ = Clock::now() + server_.options_.handshake_timeout;
+    asio::co_spawn(socket_.get_executor(), run(shared_from_this()), asio::detached);
+  }
+
+  // Closes the socket once; the server forgets the connection. `abnormal`: the client did not
+  // end it (a fault, a timeout, a broken stream, a vanished peer).
+  void close(const std::string& reason, bool abnormal) {
+    if (closed_) return;
+    closed_ = true;
+    std::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    stall_timer_.cancel();
+    close_reason_ = reason;
+    server_.on_closed(*this, abnormal);
+  }
+
+  void tick(Clock::time_point now) {
+    if (closed_) return;
+    if (deadline_ && now > *deadline_) {
+      ++server_.timeouts_;
+      close(serving_ ? "no reply within the request timeout" : "no connect request in time", true);
+      return;
+    }
+    pump();
+  }
+
+  // Starts the next job when the initiator is idle and sends its next request, if any.
+  void pump() {
+    if (closed_ || !serving_ || writing_) return;
+    if (initiator_.phase() == vm::Initiator::Phase::idle) {
+      deadline_.reset();
+      settle();
+      const auto now = Clock::now();
+      if (server_.eject_wanted_) {
+        server_.eject_wanted_ = false;
+        server_.read_wanted_ = false;
+        initiator_.eject();
+      } else if (server_.read_wanted_ && initiator_.disc().present) {
+        if (initiator_.read_disc()) begin_read();
+      } else if (now - last_activity_ >= server_.options_.poll_interval) {
+        initiator_.poll();
+        last_activity_ = now;
+      }
+    }
+    auto request = initiator_.take_request();
+    if (!request) return;
+    writing_ = true;
+    asio::co_spawn(socket_.get_executor(), write_request(shared_from_this(), *request),
+                   asio::detached);
+  }
+
+  [[nodiscard]] bool closed() const noexcept { return closed_; }
+  [[nodiscard]] bool serving() const noexcept { return serving_; }
+  [[nodiscard]] const vm::Initiator& initiator() const noexcept { return initiator_; }
+  [[nodiscard]] bool reading_disc() const noexcept { return reading_disc_; }
+  [[nodiscard]] const std::string& close_reason() const noexcept { return close_reason_; }
+
+ private:
+  asio::awaitable<void> run(std::shared_ptr<Connection> self) {
+    std::error_code ec;
+    vm::ConnectRequestBytes bytes{};
+    co_await asio::async_read(socket_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) co_return;
+    if (ec) {
+      close("connection closed before its connect request", false);
+      co_return;
+    }
+    deadline_.reset();
+    if (!co_await handshake(bytes)) co_return;
+
+    serving_ = true;
+    last_activity_ = Clock::now();
+    initiator_.enumerate();
+    pump();
+    co_await read_loop();
+    (void)self;
+  }
+
+  // Validates the connect request (§2) and answers it (§3). False if the connection ends.
+  asio::awaitable<bool> handshake(const vm::ConnectRequestBytes& bytes) {
+    auto& ctx = server_.ctx_;
+    std::error_code ec;
+    const auto request = vm::parse_connect_request(bytes, ec);
+    if (!request) {
+      ++server_.malformed_;
+      close("malformed connect request", false);
+      co_return false;
+    }
+    const bool xor_key = rc::parse_optional_features(ctx.config.optional_features).encrypt_vmkey;
+    vm::ConnectStatus status = vm::ConnectStatus::accepted;
+    if (!ctx.sessions.match_connect_key(request->key, xor_key, Clock::now())) {
+      status = vm::ConnectStatus::auth_failed;
+      ++server_.refused_auth_;
+    } else if (request->device != vm::DeviceType::cdrom || !request->image_file) {
+      status = vm::ConnectStatus::wrong_device_type;
+      ++server_.refused_device_;
+    } else if (server_.active_ && !server_.active_->closed()) {
+      status = vm::ConnectStatus::busy;
+      ++server_.refused_busy_;
+    }
+    if (status != vm::ConnectStatus::accepted) {
+      auto refusal = vm::build_connect_refusal(status);
+      if (co_await send(refusal)) close("connect request refused", false);
+      co_return false;
+    }
+    server_.on_accepted(shared_from_this());
+    auto accept = vm::build_connect_accept(kServerVersion);
+    co_return co_await send(accept);
+  }
+
+  asio::awaitable<void> read_loop() {
+    for (;;) {
+      std::error_code ec;
+      const std::size_t n = co_await socket_.async_read_some(
+          asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
+      if (closed_) co_return;
+      if (ec) {
+        // After an eject the client closes without DISCONNECT (§5.2): that is the normal end.
+        const bool ejected = initiator_.last_job() == vm::Initiator::Job::eject &&
+                             initiator_.last_result() == vm::Initiator::JobResult::done;
+        if (ec == asio::error::eof && ejected)
+          close("client closed the connection after the eject", false);
+        else
+          close(ec == asio::error::eof ? "client closed the connection without DISCONNECT"
+                                       : "read failed: " + ec.message(),
+                true);
+        co_return;
+      }
+      initiator_.feed(std::span<const std::uint8_t>(read_buffer_.data(), n));
+      last_activity_ = Clock::now();
+      after_feed();
+      if (initiator_.phase() == vm::Initiator::Phase::disconnected) {
+        close("client sent DISCONNECT", false);
+        co_return;
+      }
+      if (initiator_.phase() == vm::Initiator::Phase::broken) {
+        close("reply stream broken: " + std::string(initiator_.last_violation()), true);
+        co_return;
+      }
+      pump();
+    }
+  }
+
+  asio::awaitable<void> write_request(std::shared_ptr<Connection> self, vm::Request request) {
+    request_ = request;
+    const bool ok = co_await send(request_);
+    writing_ = false;
+    if (!ok) co_return;
+    deadline_ = Clock::now() + server_.options_.request_timeout;
+    self->pump();  // the reply may have arrived while this coroutine waited to resume
+  }
+
+  // Sends `data` through the fault injector (corrupt, stall, drop). False once closed.
+  asio::awaitable<bool> send(std::span<std::uint8_t> data) {
+    while (!data.empty() && !closed_) {
+      const auto d = faults_.before_send(data);
+      if (d.send > 0) {
+        std::error_code ec;
+        co_await asio::async_write(socket_, asio::buffer(data.data(), d.send),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (closed_) break;
+        if (ec) {
+          close("write failed: " + ec.message(), true);
+          break;
+        }
+        faults_.sent(d.send);
+        data = data.subspan(d.send);
+      }
+      if (d.drop) {
+        close("fault: dropped after " + std::to_string(faults_.sent_so_far()) + " bytes", true);
+        break;
+      }
+      if (d.stall.count() > 0) {
+        std::error_code ec;
+        stall_timer_.expires_after(d.stall);
+        co_await stall_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    co_return !closed_;
+  }
+
+  void begin_read() {
+    reading_disc_ = true;
+    read_started_ = Clock::now();
+    decile_ = 0;
+    const auto& disc = initiator_.disc();
+    server_.ctx_.machine.print("Virtual CD-ROM: reading " + status_of(disc) + ", " +
+                               std::to_string(disc.blocks * vm::mmc::kBlockSize) + " bytes");
+  }
+
+  // Accounts read progress and notices the end of a whole-disc read.
+  void after_feed() {
+    const std::uint64_t read = initiator_.bytes_read();
+    if (read < bytes_read_seen_) bytes_read_seen_ = 0;  // a new read started from zero
+    server_.bytes_read_total_ += read - bytes_read_seen_;
+    bytes_read_seen_ = read;
+    if (!reading_disc_) return;
+    if (initiator_.job() == vm::Initiator::Job::read_disc) {
+      const std::uint64_t total = initiator_.disc().blocks * vm::mmc::kBlockSize;
+      const std::uint64_t decile = total == 0 ? 10 : read * 10 / total;
+      if (decile > decile_ && decile < 10) {
+        decile_ = decile;
+        server_.ctx_.machine.print("Virtual CD-ROM: " + std::to_string(decile * 10) + "% read");
+      }
+      return;
+    }
+    reading_disc_ = false;
+    if (initiator_.last_job() != vm::Initiator::Job::read_disc) return;
+    server_.on_read_finished(initiator_, Clock::now() - read_started_);
+  }
+
+  // The initiator is idle: show what the drive holds if that changed.
+  void settle() {
+    const std::string status = status_of(initiator_.disc());
+    if (status == shown_status_) return;
+    shown_status_ = status;
+    server_.ctx_.machine.set_drive_status(status);
+    const auto& disc = initiator_.disc();
+    server_.ctx_.machine.print(
+        disc.present ? "Virtual CD-ROM: " + status + " (" + std::to_string(disc.blocks) + " blocks)"
+                     : "Virtual CD-ROM: no disc");
+  }
+
+  VmServer& server_;
+  tcp::socket socket_;
+  asio::steady_timer stall_timer_;
+  FaultInjector faults_;
+  vm::Initiator initiator_;
+  std::vector<std::uint8_t> read_buffer_;
+  vm::Request request_{};  // the request being written (the injector may corrupt it)
+
+  bool serving_ = false;  // accepted: the initiator runs
+  bool closed_ = false;
+  bool writing_ = false;
+  std::optional<Clock::time_point> deadline_;  // handshake or outstanding reply
+  Clock::time_point last_activity_{};
+  std::string shown_status_;
+  std::string close_reason_;
+  bool reading_disc_ = false;
+  Clock::time_point read_started_{};
+  std::uint64_t decile_ = 0;
+  std::uint64_t bytes_read_seen_ = 0;
+};
+
+// ---- VmServer ----
+
+VmServer::VmServer(asio::io_context& io, SimContext& ctx, Options options)
+    : ctx_(ctx), options_(options), acceptor_(io), ticker_(io),
+      last_boots_(ctx.machine.boots()) {}
+
+VmServer::~VmServer() { stop(); }
+
+std::error_code VmServer::listen(const tcp::endpoint& endpoint) {
+  std::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  // Accepted sockets inherit it; set before listen() so the window scale allows it.
+  if (!ec && options_.receive_buffer_bytes > 0)
+    acceptor_.set_option(asio::socket_base::receive_buffer_size(options_.receive_buffer_bytes), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    return ec;
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  accept_next();
+  schedule_tick();
+  return ec;
+}
+
+void VmServer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  std::error_code ignored;
+  acceptor_.close(ignored);
+  ticker_.cancel();
+  const auto all = connections_;
+  for (const auto& c : all) c->close("server stopped", false);
+}
+
+void VmServer::accept_next() {
+  acceptor_.async_accept([this, alive = std::weak_ptr<int>(alive_)](std::error_code ec,
+                                                                      tcp::socket socket) {
+    if (alive.expired() || stopped_ || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      std::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto c = std::make_shared<Connection>(*this, std::move(socket));
+      connections_.push_back(c);
+      c->start();
+    }
+    accept_next();
+  });
+}
+
+void VmServer::schedule_tick() {
+  ticker_.expires_after(options_.tick);
+  ticker_.async_wait([this, alive = std::weak_ptr<int>(alive_)](std::error_code ec) {
+    if (alive.expired() || stopped_ || ec) return;
+    on_tick();
+    schedule_tick();
+  });
+}
+
+void VmServer::on_tick() {
+  const std::uint64_t boots = ctx_.machine.boots();
+  if (boots != last_boots_) {
+    last_boots_ = boots;
+    if (active_ && active_->serving() && active_->initiator().disc().present) {
+      ctx_.machine.print("Booting from the virtual CD-ROM");
+      read_wanted_ = true;
+    }
+  }
+  const auto now = Clock::now();
+  const auto all = connections_;  // tick() may close and remove a connection
+  for (const auto& c : all) c->tick(now);
+}
+
+bool VmServer::start_read_all() {
+  if (stopped_ || !active_ || !active_->serving() || !active_->initiator().disc().present)
+    return false;
+  read_wanted_ = true;
+  active_->pump();
+  return true;
+}
+
+bool VmServer::eject_medium() {
+  if (stopped_ || !active_ || !active_->serving()) return false;
+  eject_wanted_ = true;
+  active_->pump();
+  return true;
+}
+
+void VmServer::on_accepted(const std::shared_ptr<Connection>& c) {
+  if (connections_accepted_ > 0 && last_close_abnormal_) ++reconnects_;
+  ++connections_accepted_;
+  active_ = c;
+}
+
+void VmServer::on_read_finished(const vm::Initiator& initiator, Clock::duration took) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  if (initiator.last_result() == vm::Initiator::JobResult::done) {
+    ++reads_completed_;
+    read_wanted_ = false;
+    last_sha256_ = initiator.disc_sha256();
+    ctx_.machine.print("Virtual CD-ROM: read " + std::to_string(initiator.bytes_read()) +
+                       " bytes in " + std::to_string(ms) + " ms, SHA-256 " +
+                       (last_sha256_ ? to_hex(*last_sha256_) : std::string("not computed")));
+    return;
+  }
+  ++reads_failed_;
+  // A new medium is read anew (the enumeration that follows leaves read_wanted_ set); a
+  // missing medium or a broken reply ends the boot.
+  if (initiator.last_result() != vm::Initiator::JobResult::medium_changed) read_wanted_ = false;
+  ctx_.machine.print("Virtual CD-ROM: read interrupted");
+}
+
+void VmServer::on_closed(Connection& c, bool abnormal) {
+  std::erase_if(connections_, [&](const auto& p) { return p.get() == &c; });
+  if (active_.get() != &c) return;
+  const auto& ini = c.initiator();
+  violations_closed_ += ini.violations();
+  keep_alives_closed_ += ini.keep_alives();
+  if (!ini.last_violation().empty()) last_violation_ = std::string(ini.last_violation());
+  last_close_abnormal_ = abnormal;
+  last_close_reason_ = c.close_reason();
+  active_.reset();
+  if (stopped_) return;
+  ctx_.machine.set_drive_status("no disc");
+  ctx_.machine.print("Virtual CD-ROM disconnected: " + last_close_reason_);
+}
+
+nlohmann::json VmServer::state() const {
+  const vm::Initiator* ini = active_ && active_->serving() ? &active_->initiator() : nullptr;
+  const vm::Initiator::Disc no_disc{};
+  const auto& disc = ini ? ini->disc() : no_disc;
+  nlohmann::json j;
+  j["port"] = port_;
+  j["connected"] = ini != nullptr;
+  j["medium_present"] = disc.present;
+  j["capacity_blocks"] = disc.present ? disc.blocks : 0;
+  j["capacity_bytes"] = disc.present ? disc.blocks * vm::mmc::kBlockSize : 0;
+  j["volume_id"] = disc.present && disc.pvd ? nlohmann::json(disc.pvd->volume_id) : nlohmann::json();
+  j["reading"] = active_ && active_->reading_disc();
+  j["bytes_read"] = bytes_read_total_;
+  j["reads_completed"] = reads_completed_;
+  j["reads_interrupted"] = reads_failed_;
+  j["last_read_sha256"] = last_sha256_ ? nlohmann::json(to_hex(*last_sha256_)) : nlohmann::json();
+  j["hashing"] = hashing_;
+  j["violations"] = violations_closed_ + (ini ? ini->violations() : 0);
+  j["last_violation"] = ini && !ini->last_violation().empty() ? std::string(ini->last_violation())
+                                                               : last_violation_;
+  j["keep_alives"] = keep_alives_closed_ + (ini ? ini->keep_alives() : 0);
+  j["connections"] = connections_accepted_;
+  j["reconnects"] = reconnects_;
+  j["timeouts"] = timeouts_;
+  j["refused"] = {{"busy", refused_busy_},
+                  {"auth", refused_auth_},
+                  {"device_type", refused_device_},
+                  {"malformed", malformed_}};
+  j["last_close_reason"] = last_close_reason_;
+  return j;
+}
+
+}  // namespace ilo::sim
