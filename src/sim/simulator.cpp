@@ -1,0 +1,166 @@
+// Wiring of the simulated iLO (see simulator.hpp): the machine ticker, the three servers and the
+// /sim/state document.
+#include "sim/simulator.hpp"
+
+#include <fstream>
+#include <future>
+#include <iterator>
+
+#include "bytes/hex.hpp"
+#include "rc/framebuffer.hpp"
+#include "rc/key_encoding.hpp"
+#include "sim/console_server.hpp"
+#include "sim/https_api.hpp"
+#include "sim/vm_server.hpp"
+#include "vm/sha256.hpp"
+
+namespace ilo::sim {
+namespace {
+
+constexpr std::chrono::milliseconds kTickPeriod{20};
+
+const char* phase_name(PowerPhase p) {
+  switch (p) {
+    case PowerPhase::off: return "off";
+    case PowerPhase::booting: return "booting";
+    case PowerPhase::running: return "running";
+    case PowerPhase::shutting_down: return "shutting-down";
+    case PowerPhase::cycling: return "cycling";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Simulator::Simulator(asio::io_context& io, SimConfig config)
+    : io_(io),
+      ctx_(std::move(config), Machine::Clock::now()),
+      ticker_(io),
+      started_(std::chrono::steady_clock::now()) {}
+
+Simulator::~Simulator() { stop(); }
+
+template <typename F>
+auto Simulator::on_network_thread(F&& f) -> decltype(f()) {
+  std::packaged_task<decltype(f())()> task(std::forward<F>(f));
+  auto result = task.get_future();
+  asio::post(io_, [&task] { task(); });
+  return result.get();
+}
+
+std::error_code Simulator::start(std::string& error) {
+  const auto& c = ctx_.config;
+  if (c.replay_path) {
+    std::error_code ec;
+    rc::stream_key_from_enc_key(c.replay_key, ec);
+    if (ec) {
+      error = "--replay-key must be the recording's enc_key: 32 hexadecimal characters";
+      return ec;
+    }
+    std::ifstream f(*c.replay_path, std::ios::binary);
+    if (!f) {
+      error = "cannot read --replay " + *c.replay_path;
+      return std::make_error_code(std::errc::no_such_file_or_directory);
+    }
+    ctx_.sessions.set_fixed_enc_key(c.replay_key);
+  }
+  if (ctx_.faults.refuse_login()) ctx_.sessions.set_refuse_logins(true);
+
+  std::error_code ec;
+  const auto address = asio::ip::make_address(c.address, ec);
+  if (ec) {
+    error = "bad --address " + c.address + ": " + ec.message();
+    return ec;
+  }
+  console_ = std::make_unique<ConsoleServer>(io_, ctx_);
+  if ((ec = console_->listen({address, c.rc_port}))) {
+    error = "cannot listen on the console port " + std::to_string(c.rc_port) + ": " + ec.message();
+    return ec;
+  }
+  vm_ = std::make_unique<VmServer>(io_, ctx_);
+  if ((ec = vm_->listen({address, c.vm_port}))) {
+    error = "cannot listen on the virtual-media port " + std::to_string(c.vm_port) + ": " + ec.message();
+    return ec;
+  }
+  // The HTTPS threads reach the network thread's objects only through on_network_thread.
+  HttpsApi::Hooks hooks;
+  hooks.state = [this] { return on_network_thread([this] { return state(); }); };
+  hooks.vm_read_all = [this] { return on_network_thread([this] { return vm_->start_read_all(); }); };
+  // rc_info reports the ports actually bound (they may have been 0 = any).
+  hooks.ports = [this] { return std::pair{console_->port(), vm_->port()}; };
+  https_ = std::make_unique<HttpsApi>(ctx_, std::move(hooks));
+  if ((ec = https_->listen(c.address, c.https_port))) {
+    error = "cannot start the HTTPS API on port " + std::to_string(c.https_port) + ": " + ec.message();
+    return ec;
+  }
+  schedule_tick();
+  return {};
+}
+
+void Simulator::schedule_tick() {
+  ticker_.expires_after(kTickPeriod);
+  ticker_.async_wait([this](std::error_code ec) {
+    if (ec || stopped_) return;  // operation_aborted on stop
+    ctx_.machine.tick(Machine::Clock::now());
+    schedule_tick();
+  });
+}
+
+void Simulator::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // The HTTPS server first: its handlers post to the network thread and wait.
+  if (https_) https_->stop();
+  asio::post(io_, [this] {
+    ticker_.cancel();
+    if (console_) console_->stop();
+    if (vm_) vm_->stop();
+  });
+}
+
+nlohmann::json Simulator::ready_line() const {
+  return {
+      {"address", ctx_.config.address},
+      {"https_port", https_ ? https_->port() : 0},
+      {"rc_port", console_ ? console_->port() : 0},
+      {"vm_port", vm_ ? vm_->port() : 0},
+      {"fingerprint", https_ ? https_->fingerprint() : ""},
+      {"user", ctx_.config.user},
+  };
+}
+
+std::string Simulator::screen_sha256() const {
+  // What a client's decoded framebuffer must equal once it has caught up: the console as the
+  // machine renders it (its palette is exact at 5 bits per colour), or black when off.
+  const auto& m = ctx_.machine;
+  rc::Framebuffer fb;
+  if (!fb.resize(m.width(), m.height())) return {};
+  if (m.powered()) m.console().render(fb);
+  return to_hex(vm::Sha256::of(fb.pixels()));
+}
+
+nlohmann::json Simulator::state() const {
+  const auto& m = ctx_.machine;
+  const auto now = std::chrono::steady_clock::now();
+  return {
+      {"power", m.powered() ? "on" : "off"},
+      {"phase", phase_name(m.phase())},
+      {"boots", m.boots()},
+      {"screen",
+       {{"width", m.width()},
+        {"height", m.height()},
+        {"rows", m.console().text_rows()},
+        {"sha256", screen_sha256()}}},
+      {"pointer", {{"x", m.pointer_x()}, {"y", m.pointer_y()}, {"buttons", m.pointer_buttons()}}},
+      {"keys_typed", m.keys_typed()},
+      {"console", console_ ? console_->state() : nlohmann::json{}},
+      {"vm", vm_ ? vm_->state() : nlohmann::json{}},
+      {"web",
+       {{"sessions", ctx_.sessions.live_sessions(now)},
+        {"failed_logins", ctx_.sessions.failed_logins()}}},
+      {"uptime_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
+  };
+}
+
+}  // namespace ilo::sim
