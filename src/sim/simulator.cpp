@@ -131,11 +131,11 @@ nlohmann::json Simulator::ready_line() const {
 
 std::string Simulator::screen_sha256() const {
   // What a client's decoded framebuffer must equal once it has caught up: the console as the
-  // machine renders it (its palette is exact at 5 bits per colour), or black when off.
+  // machine renders it (its palette is exact at 5 bits per colour); when the host is off the
+  // console port sends a 0x0 "no video" mode, so no pixels at all.
   const auto& m = ctx_.machine;
   rc::Framebuffer fb;
-  if (!fb.resize(m.width(), m.height())) return {};
-  if (m.powered()) m.console().render(fb);
+  if (m.powered() && fb.resize(m.width(), m.height())) m.console().render(fb);
   return to_hex(vm::Sha256::of(fb.pixels()));
 }
 

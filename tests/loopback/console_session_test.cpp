@@ -37,7 +37,9 @@
 #include "http/web_client.hpp"
 #endif
 
+#include "bytes/hex.hpp"
 #include "net/console_session.hpp"
+#include "vm/sha256.hpp"
 #include "net/net_error.hpp"
 #include "net/reconnect_backoff.hpp"
 #include "rc/client_transport.hpp"
@@ -1172,6 +1174,15 @@ std::string state_text(const nlohmann::json& state) {
   return all;
 }
 
+// The client's last complete frame equals, pixel for pixel, what the simulated machine shows
+// (ilo-sim reports the SHA-256 of its rendered screen, or of no pixels when the host is off).
+bool frame_matches_sim(Client& client, const SimProcess& sim) {
+  const auto state = sim.state();
+  if (!state.is_object()) return false;
+  return to_hex(vm::Sha256::of(client.observer().last_frame())) ==
+         state["screen"]["sha256"].get<std::string>();
+}
+
 bool sim_power_is(const SimProcess& sim, const char* value) {
   const auto s = sim.state();
   return s.is_object() && s["power"] == value;
@@ -1202,9 +1213,11 @@ TEST_P(SimConsole, TypedTextAppears) {
     return a == before;
   }, 5000ms));
 
+  EXPECT_TRUE(wait_until([&] { return frame_matches_sim(client, sim); }));
   ASSERT_FALSE(client.session().type_text("hello\n"));
   ASSERT_TRUE(wait_until([&] { return state_text(sim.state()).find("hello") != std::string::npos; }));
   EXPECT_TRUE(wait_until([&] { return client.observer().last_frame() != before; }));
+  EXPECT_TRUE(wait_until([&] { return frame_matches_sim(client, sim); }));
   EXPECT_TRUE(wait_until([&] { return client.status().pings >= 1; }));
   // h e l l o Enter, each pressed once (Enter may land just after "hello" shows).
   EXPECT_TRUE(wait_until([&] { return sim.state()["keys_typed"] == 6; }));
@@ -1236,10 +1249,13 @@ TEST(SimConsoleSession, PowerActions) {
   client.session().power(rc::PowerAction::press_and_hold);
   EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }));
   EXPECT_TRUE(wait_until([&] { return client.status().power_on == std::optional<bool>(false); }));
+  EXPECT_TRUE(wait_until([&] { return frame_matches_sim(client, sim); }));  // no video
 
   client.session().power(rc::PowerAction::momentary_press);
   EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "on"); }));
   EXPECT_TRUE(wait_until([&] { return client.status().power_on == std::optional<bool>(true); }));
+  EXPECT_TRUE(wait_until([&] { return sim.state()["phase"] == "running"; }, 15'000ms));
+  EXPECT_TRUE(wait_until([&] { return frame_matches_sim(client, sim); }));  // the new boot
 
   const auto boots = sim.state()["boots"].get<std::uint64_t>();
   client.session().power(rc::PowerAction::reset);
