@@ -1,7 +1,8 @@
 // The video stream's bit accumulator (rc-video.md §1): bytes enter least significant bit
-// first, fields leave most significant bit first. Bits are kept pre-reversed at the top of a
-// 64-bit word so that peeking k bits is one shift. It holds at most 64 bits and knows nothing
-// of states, zero runs or input buffers; the decoder decides when to push and when to stop.
+// first, fields leave most significant bit first. Bytes arrive mirrored (stream bit 0 in bit
+// 7, see mirror()) and are kept at the top of a 64-bit word so that peeking k bits is one
+// shift. It holds at most 63 bits and knows nothing of states, zero runs or input buffers;
+// the decoder decides when to push and when to stop.
 #pragma once
 
 #include <array>
@@ -22,13 +23,30 @@ class BitReader {
     return t;
   }();
 
+  // The 8 bytes of v with the bits of each byte mirrored (kReverse on every byte).
+  static constexpr std::uint64_t mirror(std::uint64_t v) noexcept {
+    v = (v >> 1 & 0x5555555555555555u) | (v & 0x5555555555555555u) << 1;
+    v = (v >> 2 & 0x3333333333333333u) | (v & 0x3333333333333333u) << 2;
+    return (v >> 4 & 0x0F0F0F0F0F0F0F0Fu) | (v & 0x0F0F0F0F0F0F0F0Fu) << 4;
+  }
+
   [[nodiscard]] unsigned count() const noexcept { return count_; }
-  [[nodiscard]] bool has_room_for_byte() const noexcept { return count_ <= 56; }
+  [[nodiscard]] bool has_room_for_byte() const noexcept { return count_ <= 55; }
 
   // Appends the 8 bits of b after the bits held. Requires has_room_for_byte().
-  void push(std::uint8_t b) noexcept {
-    acc_ |= std::uint64_t{kReverse[b]} << (56 - count_);
+  void push(std::uint8_t b) noexcept { push_mirrored(kReverse[b]); }
+  // Appends the 8 bits of a mirrored byte m after the bits held. Requires has_room_for_byte().
+  void push_mirrored(std::uint8_t m) noexcept {
+    acc_ |= std::uint64_t{m} << (56 - count_);
     count_ += 8;
+  }
+  // Appends as many whole mirrored bytes from the top of v (the first in bits 56-63) as fit,
+  // leaving at least 56 bits held, without branching on how many. Returns that number (0-7).
+  unsigned top_up(std::uint64_t v) noexcept {
+    const unsigned n = (63 - count_) >> 3;
+    acc_ |= (v & ~(~std::uint64_t{0} >> (8 * n))) >> count_;
+    count_ += 8 * n;
+    return n;
   }
 
   // The next k bits (0..32) as an MSB-first value, without consuming them. Bits beyond count()

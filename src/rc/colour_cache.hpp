@@ -64,6 +64,16 @@ class ColourCache {
     }
   }
 
+  // touch(1) k >= 1 times with at least two colours cached: ranks 0 and 1 swap k times and
+  // are marked used as the touches would mark them.
+  void touch_rank1(unsigned k) noexcept {
+    if (k & 1) {
+      std::swap(packed_[0], packed_[1]);
+      std::swap(display_[0], display_[1]);
+    }
+    if (used_ < 2) used_ = k >= 2 ? 2 : used_ + 1;
+  }
+
   // Literal colour (§5.2 "add"). Returns false, after touching the existing entry, when the
   // colour is already cached (the caller's fatal error). Otherwise it becomes rank 0, evicting
   // rank 16 when full.

@@ -13,22 +13,27 @@ Framebuffer::Framebuffer(std::span<std::uint8_t> storage) noexcept
 bool Framebuffer::resize(int width, int height) {
   if (width < 0 || height < 0 || width > kMaxWidth || height > kMaxHeight) return false;
   const std::size_t bytes = std::size_t(width) * std::size_t(height) * 3;
+  std::size_t old_bytes = bytes;  // how much of the new screen may hold old pixels
   if (external_) {
     if (bytes > pixels_.size()) return false;
   } else if (bytes > owned_.size()) {
-    owned_.resize(bytes);
+    old_bytes = owned_.size();
+    owned_.resize(bytes);  // the bytes added are zero already: clear them only once
     pixels_ = owned_;
   }
   width_ = width;
   height_ = height;
   dirty_ = {};
-  clear();
+  clear_first(old_bytes);
   return true;
 }
 
-void Framebuffer::clear() noexcept {
-  const auto px = pixels();
-  if (!px.empty()) std::memset(px.data(), 0, px.size());
+void Framebuffer::clear() noexcept { clear_first(size_bytes()); }
+
+void Framebuffer::clear_first(std::size_t n) noexcept {
+  const auto px = pixels();  // counts as a change
+  n = std::min(n, px.size());
+  if (n != 0) std::memset(px.data(), 0, n);
   mark({0, 0, width_, height_});
 }
 

@@ -34,12 +34,24 @@ class Framebuffer {
   [[nodiscard]] int width() const noexcept { return width_; }
   [[nodiscard]] int height() const noexcept { return height_; }
   [[nodiscard]] std::size_t stride() const noexcept { return std::size_t(width_) * 3; }
-  [[nodiscard]] std::span<std::uint8_t> pixels() noexcept { return pixels_.first(size_bytes()); }
+  [[nodiscard]] std::span<std::uint8_t> pixels() noexcept {
+    ++generation_;
+    return pixels_.first(size_bytes());
+  }
   [[nodiscard]] std::span<const std::uint8_t> pixels() const noexcept {
     return pixels_.first(size_bytes());
   }
-  [[nodiscard]] std::uint8_t* row(int y) noexcept { return pixels_.data() + std::size_t(y) * stride(); }
+  [[nodiscard]] std::uint8_t* row(int y) noexcept {
+    ++generation_;
+    return pixels_.data() + std::size_t(y) * stride();
+  }
   [[nodiscard]] std::size_t size_bytes() const noexcept { return std::size_t(height_) * stride(); }
+
+  // Changes whenever the pixels may have changed: resize(), clear() and every hand-out of
+  // writable pixels (the non-const pixels() and row()). A painter that remembers what it
+  // wrote (the video decoder skips black blocks over black) compares it to notice others'
+  // writes. Writes through storage or pointers obtained earlier are not seen.
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
 
   // Dirty tracking: painters call mark(); consumers take_dirty() (returns and resets).
   void mark(const Rect& r) noexcept;
@@ -47,11 +59,15 @@ class Framebuffer {
   [[nodiscard]] const Rect& dirty() const noexcept { return dirty_; }
 
  private:
+  // clear() when only the first n bytes of the screen can be other than black.
+  void clear_first(std::size_t n) noexcept;
+
   std::vector<std::uint8_t> owned_;
   std::span<std::uint8_t> pixels_;
   bool external_ = false;
   int width_ = 0, height_ = 0;
   Rect dirty_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace ilo::rc

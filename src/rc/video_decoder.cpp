@@ -1,12 +1,15 @@
 // The DVC video decoder's state machine (rc-video.md §2-§10): zero-run detection and resync
-// on raw bytes, the 48-state bit decoder with a fast path for whole pixel runs, in-band
-// commands and the fatal-error path. Bits come from BitReader, colours from ColourCache,
-// pixels go through BlockWriter; decryption and I/O belong to the transport.
+// on raw bytes, the 48-state bit decoder with fast paths for whole pixel runs and for the
+// commands of update bursts, in-band commands and the fatal-error path. Bits come from
+// BitReader, colours from ColourCache, pixels go through BlockWriter; decryption and I/O
+// belong to the transport.
 #include "rc/video_decoder.hpp"
 
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <climits>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -87,6 +90,70 @@ constexpr std::array<RunCode, 256> kRunCodes = [] {
   }
   return t;
 }();
+constexpr unsigned kLongestRank1Code = 14;  // 1 + 11 111 + 8 bits
+// rank1_runs() refills below this many bits (the refill branch is taken rarely, so it
+// mispredicts rarely; the loop needs 15 at most).
+constexpr unsigned kRank1Refill = 16;
+
+// Up to three rank-1 codes (a 1 bit and a run suffix of at most 8 bits, so runs of 1 to 16
+// pixels) in the next 12 bits, for rank1_runs(): 0 if the first code is not one of those or
+// not whole within the 12 bits; else bits 0-3 the bits used by the codes decoded (as many as
+// are whole, up to three), bits 4-5 their number, and in RGB888 bytes: bits 6-11 where the
+// second run starts, bits 12-18 where the third starts and bits 19-26 the total length (a run
+// that is not there starts at the end and has length 0).
+constexpr unsigned kRank1CodeBits = 12;
+constexpr std::array<std::uint32_t, 1u << kRank1CodeBits> kRank1Codes = [] {
+  // Length and bits used of the rank-1 code at the top of the n-bit value v, or {0, 0}.
+  constexpr auto one = [](unsigned v, unsigned n) -> std::array<unsigned, 2> {
+    if (n < 2 || (v >> (n - 1) & 1) == 0) return {0, 0};
+    const RunCode rc = kRunCodes[(v << 8 >> (n - 1)) & 0xFF];  // the 8 bits after the 1
+    if (rc.bits == 0 || 1u + rc.bits > n) return {0, 0};
+    return {1u + rc.extra, 1u + rc.bits};
+  };
+  std::array<std::uint32_t, 1u << kRank1CodeBits> t{};
+  for (unsigned v = 0; v < t.size(); ++v) {
+    unsigned rest = kRank1CodeBits, codes = 0, px = 0, at[3] = {0, 0, 0};
+    while (codes < 3) {
+      const auto [len, used] = one(v & ((1u << rest) - 1), rest);
+      if (len == 0) break;
+      at[codes++] = px;
+      px += len;
+      rest -= used;
+    }
+    if (codes == 0) continue;
+    for (unsigned c = codes; c < 3; ++c) at[c] = px;
+    t[v] = (kRank1CodeBits - rest) | codes << 4 | 3 * at[1] << 6 | 3 * at[2] << 12 | 3 * px << 19;
+  }
+  return t;
+}();
+
+// The bytes of one decode() call, mirrored for the bit reader (BitReader::mirror) and
+// already checked against the zero-run rule (§9.1): all of them are to be decoded.
+struct ByteInput {
+  const std::uint8_t* p;    // the next mirrored byte
+  const std::uint8_t* end;  // the end of the bytes to decode
+
+  // Fills br to at least 56 bits, or with what is left: eight bytes are loaded at once and
+  // the reader takes what fits, so the common case has no branch on the fill level.
+  void refill(BitReader& br) noexcept {
+    if (end - p >= 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      p += br.top_up(byteswap64(v));  // the first byte on top
+    } else {
+      while (p < end && br.has_room_for_byte()) br.push_mirrored(*p++);
+    }
+  }
+
+  static constexpr std::uint64_t byteswap64(std::uint64_t v) noexcept {  // one bswap
+    v = (v >> 8 & 0x00FF00FF00FF00FFu) | (v & 0x00FF00FF00FF00FFu) << 8;
+    v = (v >> 16 & 0x0000FFFF0000FFFFu) | (v & 0x0000FFFF0000FFFFu) << 16;
+    return v >> 32 | v << 32;
+  }
+};
+
+// How many bytes the decoder prepares (mirrors and checks) at a time.
+constexpr std::size_t kChunkBytes = 4096;
 
 }  // namespace
 
@@ -139,15 +206,23 @@ struct VideoDecoder::State {
   std::uint8_t stop_cipher = 0;
 
   // Area drawn since the last flush to fb.mark() (one union per feed instead of per block).
-  int dirty_x0 = 0, dirty_y0 = 0, dirty_x1 = 0, dirty_y1 = 0;
-  bool dirty = false;
+  // (Empty while x0 >= x1: INT_MAX and INT_MIN let every block extend it with min/max.)
+  int dirty_x0 = INT_MAX, dirty_y0 = INT_MAX, dirty_x1 = INT_MIN, dirty_y1 = INT_MIN;
 
   DecoderStats stats;
 
+  // The bytes decode() works on, mirrored (see prepare()).
+  std::array<std::uint8_t, kChunkBytes> mirrored{};
+
+  // Two 16-pixel colour patterns for rank1_runs() and their colours (0xFFFFFFFF: none yet).
+  alignas(16) std::uint8_t patterns[2 * BlockWriter::kRowBytes] = {};
+  std::uint32_t pattern_rgb[2] = {0xFFFFFFFFu, 0xFFFFFFFFu};
+
   void flush_dirty() {
-    if (!dirty) return;
+    if (dirty_x0 >= dirty_x1) return;
     fb.mark({dirty_x0, dirty_y0, dirty_x1 - dirty_x0, dirty_y1 - dirty_y0});
-    dirty = false;
+    dirty_x0 = dirty_y0 = INT_MAX;
+    dirty_x1 = dirty_y1 = INT_MIN;
   }
 
   template <typename E>
@@ -264,17 +339,12 @@ struct VideoDecoder::State {
     for (; n != 0; --n) {
       ++stats.blocks;
       if (video) {
-        const Rect r = block.draw(fb, 16 * x, block_rows * y, screen_h);
+        const Rect r = block.draw(fb, x, y, screen_h);
         if (!r.empty()) {
-          if (!dirty) {
-            dirty_x0 = r.x, dirty_y0 = r.y, dirty_x1 = r.x + r.width, dirty_y1 = r.y + r.height;
-            dirty = true;
-          } else {
-            dirty_x0 = std::min(dirty_x0, r.x);
-            dirty_y0 = std::min(dirty_y0, r.y);
-            dirty_x1 = std::max(dirty_x1, r.x + r.width);
-            dirty_y1 = std::max(dirty_y1, r.y + r.height);
-          }
+          dirty_x0 = std::min(dirty_x0, r.x);
+          dirty_y0 = std::min(dirty_y0, r.y);
+          dirty_x1 = std::max(dirty_x1, r.x + r.width);
+          dirty_y1 = std::max(dirty_y1, r.y + r.height);
         }
       }
       ++x;
@@ -321,6 +391,7 @@ struct VideoDecoder::State {
       } else {
         set_block_rows(16);
       }
+      block.screen_cleared(fb);
     }
     event(ScreenMode{screen_w, screen_h, block_rows});
   }
@@ -341,11 +412,13 @@ struct VideoDecoder::State {
       case 5:
         flush_dirty();
         fb.clear();
+        block.screen_cleared(fb);
         event(PowerState{false});
         break;
       case 6:
         flush_dirty();
         fb.clear();
+        block.screen_cleared(fb);
         event(NoVideo{});
         break;
       case 7: event(TerminalServices{p0}); break;
@@ -356,6 +429,7 @@ struct VideoDecoder::State {
       case 10:
         flush_dirty();
         fb.clear();
+        block.screen_cleared(fb);
         event(Seized{});
         break;
       case 11:
@@ -384,8 +458,55 @@ struct VideoDecoder::State {
 
   // ---- the bit-level state machine -----------------------------------------------------
 
+  // An in-band command byte (§10): the previous one was a parameter.
+  void cmd_byte(std::uint32_t v) {
+    if (cmd_bytes != 0 && cmd_bytes - 1 < kMaxParams) params[cmd_bytes - 1] = cmd_last;
+    if (cmd_bytes <= kMaxParams) ++cmd_bytes;
+    cmd_last = static_cast<std::uint8_t>(v);
+  }
+
+  // Whole commands at START (§8) in one step when at least 32 bits are held: POS, FRAME_END
+  // and in-band commands (as far as their bytes are held), the commands of every update
+  // burst. Each does what its states would do one by one. Returns false for anything else.
+  bool command_at_start() {
+    if (bits.count() < 32) return false;
+    const std::uint32_t w = bits.peek(32);
+    if (w >> 30 == 0b11) {  // POS x y
+      const unsigned c = bits_for[kPosX];  // 7 or 8 bits per coordinate
+      const int vx = int(w << 2 >> (32 - c));
+      const int vy = int(w << (2 + c) >> (32 - c));
+      new_x = vx > size_x ? 0 : vx;
+      x = new_x;
+      y = mask_coord(vy);
+      bits.drop(2 + 2 * c);
+      state = kStart;
+      return true;
+    }
+    if (w >> 26 == 0b101101) {  // FRAME_END
+      bits.drop(6);
+      state = frame_end();
+      return true;
+    }
+    if (w >> 27 == 0b10111) {  // in-band command: bytes, each with a continuation bit
+      bits.drop(5);
+      for (;;) {
+        if (bits.count() < 9) {
+          state = kCmdByte;
+          return true;
+        }
+        cmd_byte(bits.read(8));
+        if (bits.read(1) == 0) {
+          state = execute();
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   // One state step (§3): bits_for[state] bits are available.
   void step() {
+    if (state == kStart && command_at_start()) return;
     const std::uint32_t v = bits.read(bits_for[state]);
     St next = kStart;
     switch (state) {
@@ -439,9 +560,7 @@ struct VideoDecoder::State {
         break;
       case kModeC: apply_mode(int(v)); break;
       case kCmdByte:
-        if (cmd_bytes != 0 && cmd_bytes - 1 < kMaxParams) params[cmd_bytes - 1] = cmd_last;
-        if (cmd_bytes <= kMaxParams) ++cmd_bytes;
-        cmd_last = static_cast<std::uint8_t>(v);
+        cmd_byte(v);
         next = kCmdMore;
         break;
       case kCmdMore: next = v ? kCmdByte : execute(); break;
@@ -471,24 +590,16 @@ struct VideoDecoder::State {
   // suffix (§4.3, §5.3) in one step, straight to the next PIX or, when the block is full, to
   // START. Anything the state machine would turn into an error (miss, duplicate literal,
   // overflow) or a special case of the cache is left to step(): nothing is consumed then.
+  // (Codes starting with a 1 bit are left to rank1_runs().)
   bool fast_pixel(BitReader& br, St& st) {
     const std::uint32_t w = br.peek(32);
     const int n = cache.size();
-    if (w & 0x80000000u) {  // 1: rank 1 (rank 0 when a single colour is cached)
-      if (n == 0) return false;
-      const int rank = n == 1 ? 0 : 1;
-      const RunCode rc = kRunCodes[(w >> 23) & 0xFF];
-      const unsigned total = rc.bits ? 1u + rc.extra : 1u + ((w >> 18) & 0xFF);
-      const unsigned used = 1 + (rc.bits ? rc.bits : 13u);
-      if (total > block.capacity() - block.count()) return false;
-      last_colour = cache.display_at(rank);
-      cache.touch(rank);
-      return finish_run(br, st, total, used);
-    }
     unsigned used;
     int rank = -1;
     std::uint32_t packed = 0;
-    if (w & 0x40000000u) {  // 01 + k-bit code
+    if (w & 0x80000000u) {
+      return false;
+    } else if (w & 0x40000000u) {  // 01 + k-bit code
       const int k = cache.code_bits();
       if (k < 0 || n <= 1) return false;
       const std::uint32_t code = k ? (w << 2) >> (32 - k) : 0;
@@ -519,60 +630,183 @@ struct VideoDecoder::State {
       last_colour = display_colour(packed, bpc);
       cache.add(packed, last_colour);
     }
-    return finish_run(br, st, total, used);
-  }
-
-  // Paints a run that fits (checked), consumes its bits (at most 31) and completes the block.
-  bool finish_run(BitReader& br, St& st, unsigned total, unsigned used) {
     block.paint(last_colour, total);
     br.drop(used);
     if (block.full()) st = complete_block();
     return true;
   }
 
-  // Decodes from data while not fatal/hunting. Returns the bytes taken. Stops early at a
-  // byte whose zero run forces HUNT (not taken), or right after a cipher switch byte.
-  // The bit reader, zero-run counter and state are kept in locals in the hot loop (stores into
-  // the pixel buffers would otherwise force them to be reloaded) and synced around step().
-  std::size_t decode(const std::uint8_t* data, std::size_t n) {
-    const std::uint8_t* p = data;
-    const std::uint8_t* end = data + n;
-    bool hunt_pending = false;
-    bool gave_back = false;
-    BitReader br = bits;
-    const unsigned zero_run_at_entry = zero_run;
-    unsigned zr = zero_run;
-    std::uint64_t index = byte_index;
-    St st = state;
-    for (;;) {
-      if (br.count() < 32) {
-        while (p < end && br.has_room_for_byte()) {
-          const std::uint8_t b = *p;
-          const unsigned run = zr + kLeadZeros[b];
-          if (run > kZeroRunLimit) {
-            hunt_pending = true;
-            end = p;
-            break;
-          }
-          zr = b ? kTailZeros[b] : run;
-          ++index;
-          ++p;
-          br.push(b);
-        }
+  // Rank-1 codes in PIX (state 2, §4.3, §5.3), the bulk of a text screen: a 1 bit paints the
+  // colour of rank 1 (rank 0 when one colour is cached) and a run suffix follows. Touching
+  // rank 1 swaps ranks 0 and 1, so successive codes alternate between the two most recent
+  // colours: the loop keeps both as patterns and applies the touches to the cache when a
+  // block completes or the loop stops, and decodes up to three codes per table lookup
+  // (kRank1Codes). Pruning at block end keeps ranks 0 and 1 if both were used, so a next block
+  // that starts with a rank-1 code (START 0, then 1) goes on in the loop. It stops at any
+  // other code, at a run that would overflow the block (left to step()), or when fewer bits
+  // than the longest code (14; 15 at a block start) are held. Requires a non-empty cache and
+  // a 1 bit next. Returns false if it consumed nothing.
+  bool rank1_runs(BitReader& br, ByteInput& in, St& st) {
+    constexpr std::size_t kRow = BlockWriter::kRowBytes;
+    unsigned flip = cache.size() >= 2 ? 1u : 0u;
+    // Offsets in `patterns` of the pattern the next code paints (rank 1's colour) and of the
+    // one it then leaves at rank 1 (rank 0's); with one colour cached both are the same.
+    const std::size_t rank0 = pattern_slot(cache.display_at(0), 2);
+    std::size_t then = rank0 * kRow;
+    std::size_t next = flip ? pattern_slot(cache.display_at(1), rank0) * kRow : then;
+    unsigned codes = 0;   // painted in the current block
+    bool blocks = false;  // completed one
+    BlockWriter::Cursor cur = block.cursor();
+    // The cache touches of the codes painted in this block, and the last colour painted.
+    const auto settle = [&] {
+      block.commit(cur);
+      last_colour = pattern_rgb[then / kRow];
+      if (flip == 0) {
+        cache.touch(0);
+      } else {
+        cache.touch_rank1(codes);
       }
-      if (br.count() >= 32) {
-        if (st == kPix) {
-          if (fast_pixel(br, st)) continue;
-        } else if (st == kStart && br.peek(1) == 0) {  // a block follows
-          br.drop(1);
-          st = kPix;  // START never sees a full block, so no completion check
+    };
+    for (;;) {
+      const std::uint32_t w = br.peek(32);
+      const std::uint32_t e = kRank1Codes[w >> (32 - kRank1CodeBits)];
+      const std::size_t total = e >> 19;
+      if (total - 1 < cur.room_bytes()) {  // one to three codes, and they fit
+        cur.paint_runs(patterns + next, patterns + then, e >> 6 & 0x3F, e >> 12 & 0x7F, total);
+        codes += e >> 4 & 3;
+        // An odd number of codes swaps ranks 0 and 1 (without a branch: it is not predictable).
+        const std::size_t swap = (next ^ then) & (0 - std::size_t(e >> 4 & 1));
+        next ^= swap;
+        then ^= swap;
+        br.drop(e & 0xF);
+      } else {  // one code at a time: long runs, the last runs of a block, any other code
+        if (!(w & 0x80000000u)) break;
+        const RunCode rc = kRunCodes[(w >> 23) & 0xFF];
+        unsigned run = 1u + rc.extra;
+        unsigned used = 1u + rc.bits;
+        if (rc.bits == 0) {  // 11 111 + 8 bits
+          run = 1u + ((w >> 18) & 0xFF);
+          used = kLongestRank1Code;
+        }
+        if (3 * run > cur.room_bytes()) break;
+        cur.paint(patterns + next, run);
+        std::swap(next, then);
+        ++codes;
+        br.drop(used);
+      }
+      if (br.count() < kRank1Refill) in.refill(br);
+      if (cur.full()) {
+        settle();
+        st = complete_block();
+        codes = 0;
+        blocks = true;
+        if (br.count() < kLongestRank1Code + 1 || br.peek(2) != 1) return true;
+        br.drop(1);  // START: a block follows, and it starts with a rank-1 code
+        st = kPix;
+        flip = cache.size() >= 2 ? 1u : 0u;  // ranks 0 and 1 are still `then` and `next`
+        if (flip == 0) next = then;
+        cur = block.cursor();
+        continue;
+      }
+      if (br.count() < kLongestRank1Code) break;
+    }
+    if (codes == 0) return blocks;
+    settle();
+    return true;
+  }
+
+  // The slot (0 or 1) of `patterns` holding the 16-pixel pattern of rgb, computed into the
+  // slot other than `keep` if not there (a text screen paints with the same two colours
+  // block after block).
+  std::size_t pattern_slot(std::uint32_t rgb, std::size_t keep) {
+    if (pattern_rgb[0] == rgb) return 0;
+    if (pattern_rgb[1] == rgb) return 1;
+    const std::size_t slot = keep == 0 ? 1 : 0;
+    pattern_rgb[slot] = rgb;
+    std::memcpy(patterns + slot * BlockWriter::kRowBytes, BlockWriter::pattern_of(rgb).bytes,
+                BlockWriter::kRowBytes);
+    return slot;
+  }
+
+  // Mirrors the first n (<= kChunkBytes) bytes of data into `mirrored` and runs the zero-run
+  // rule (§9.1) over them from the counter zero_run: returns how many come before the first
+  // one that fires it (n if none does), with the counter after them in zero_run_end and
+  // whether one fired in fired. A word of 8 bytes none of which is zero is checked at once:
+  // only its first byte can complete a run (runs inside it are at most 14 bits).
+  std::size_t prepare(const std::uint8_t* data, std::size_t n, unsigned& zero_run_end,
+                      bool& fired) {
+    unsigned zr = zero_run;
+    std::size_t i = 0;
+    fired = true;
+    while (i < n) {
+      if (n - i >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, data + i, 8);  // little-endian: the first byte in the low bits
+        const std::uint64_t m = BitReader::mirror(w);
+        std::memcpy(mirrored.data() + i, &m, 8);
+        const bool zero_byte = ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u) != 0;
+        if (!zero_byte && zr + unsigned(std::countr_zero(w)) <= kZeroRunLimit) {
+          zr = unsigned(std::countl_zero(w));  // zeros after the last byte's last 1 bit
+          i += 8;
           continue;
         }
       }
+      // Byte by byte up to the next word boundary (or the end).
+      for (const std::size_t stop_at = std::min(n, i + 8); i < stop_at; ++i) {
+        const std::uint8_t b = data[i];
+        const unsigned run = zr + kLeadZeros[b];
+        if (run > kZeroRunLimit) {
+          zero_run_end = zr;
+          return i;
+        }
+        zr = b ? kTailZeros[b] : run;
+        mirrored[i] = BitReader::kReverse[b];
+      }
+    }
+    fired = false;
+    zero_run_end = zr;
+    return n;
+  }
+
+  // Decodes from data (up to kChunkBytes of it) while not fatal/hunting. Returns the bytes
+  // taken. Stops early at a byte whose zero run forces HUNT (not taken), or right after a
+  // cipher switch byte.
+  // The bit reader, input position and state are kept in locals in the hot loop (stores into
+  // the pixel buffers would otherwise force them to be reloaded) and synced around step().
+  std::size_t decode(const std::uint8_t* data, std::size_t n) {
+    n = std::min(n, kChunkBytes);
+    unsigned zero_run_end = 0;
+    bool fired = false;
+    const std::size_t usable = prepare(data, n, zero_run_end, fired);
+    ByteInput in{mirrored.data(), mirrored.data() + usable};
+    const auto taken = [&] { return std::size_t(in.p - mirrored.data()); };
+    bool gave_back = false;
+    BitReader br = bits;
+    const unsigned zero_run_at_entry = zero_run;
+    const std::uint64_t index_at_entry = byte_index;  // byte_index is this + taken()
+    // The zero-run counter after the bytes taken (all of them unless decoding stopped early).
+    const auto settle_zero_run = [&] {
+      zero_run = taken() == usable && !gave_back
+                     ? zero_run_end
+                     : zero_run_after(data, data + taken(), zero_run_at_entry);
+    };
+    St st = state;
+    for (;;) {
+      if (br.count() < 32) in.refill(br);
+      if (st == kPix) {
+        if (br.count() >= kLongestRank1Code && br.peek(1) != 0) {
+          if (cache.size() != 0 && rank1_runs(br, in, st)) continue;
+        } else if (br.count() >= 32 && fast_pixel(br, st)) {
+          continue;
+        }
+      } else if (st == kStart && br.count() != 0 && br.peek(1) == 0) {  // a block follows
+        br.drop(1);
+        st = kPix;  // START never sees a full block, so no completion check
+        continue;
+      }
       if (br.count() < bits_for[st]) break;
       bits = br;
-      zero_run = zr;
-      byte_index = index;
+      byte_index = index_at_entry + taken();
       state = st;
       step();
       if (stop && !gave_back) {
@@ -580,33 +814,30 @@ struct VideoDecoder::State {
         // bit; they are still encrypted and the caller feeds them again, decrypted.
         const unsigned later = bits.count() >> 3;
         bits.keep_first(bits.count() & 7u);
-        p -= later;
+        in.p -= later;
         byte_index -= later;
-        zero_run = zero_run_after(data, p, zero_run_at_entry);
-        end = p;
-        hunt_pending = false;
+        in.end = in.p;
         gave_back = true;
       }
       if (state == kFatal) {
         fatal_bits(bits.count());
         bits.clear();
-        return std::size_t(p - data);
+        settle_zero_run();
+        return taken();
       }
       br = bits;
-      zr = zero_run;
-      index = byte_index;
       st = state;
     }
     bits = br;
-    zero_run = zr;
-    byte_index = index;
+    settle_zero_run();
+    byte_index = index_at_entry + taken();
     state = st;
-    if (hunt_pending) {
+    if (fired && !gave_back) {
       // The held bits are part of the zero run: HUNT would consume them.
       state = kHunt;
       bits.clear();
     }
-    return std::size_t(p - data);
+    return taken();
   }
 
   // The zero-run counter after byte p[-1], recomputed from the bytes taken in this call
