@@ -812,8 +812,11 @@ TEST(VideoDecoder, ThirtyZeroBitsDoNotResync) {
   b.mode(1, 1, 0).s("0").grey(3).run(1).grey(3);  // fatal
   b.pad();
   std::vector<std::uint8_t> bytes = b.bytes();
-  bytes.back() = static_cast<std::uint8_t>(bytes.back() | 0x80);  // last bit 1: run restarts
-  bytes.insert(bytes.end(), {0x00, 0x00, 0x00, 0x40});            // 8+8+8+6 = 30
+  ASSERT_FALSE(bytes.empty());
+  // Last bit 1: the zero run restarts. (Indexing, not back(): GCC 12 -O2 sees a possible
+  // null in back() of a vector it cannot prove non-empty and warns.)
+  bytes[bytes.size() - 1] = static_cast<std::uint8_t>(bytes[bytes.size() - 1] | 0x80);
+  bytes.insert(bytes.end(), {0x00, 0x00, 0x00, 0x40});  // 8+8+8+6 = 30
   const Result r = decode(bytes);
   EXPECT_EQ(r.stats.resyncs, 0u);
   EXPECT_EQ(r.health, DecoderHealth::fatal);
