@@ -64,7 +64,6 @@ std::error_code Simulator::start(std::string& error) {
     }
     ctx_.sessions.set_fixed_enc_key(c.replay_key);
   }
-  if (ctx_.faults.refuse_login()) ctx_.sessions.set_refuse_logins(true);
 
   std::error_code ec;
   const auto address = asio::ip::make_address(c.address, ec);
