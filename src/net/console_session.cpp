@@ -20,8 +20,8 @@
 #include <asio/experimental/as_tuple.hpp>
 
 #include "net/command_connection.hpp"
+#include "net/connection_policy.hpp"
 #include "net/net_error.hpp"
-#include "net/reconnect_backoff.hpp"
 #include "rc/connect_request.hpp"
 #include "rc/key_encoding.hpp"
 #include "rc/pointer_state.hpp"
@@ -44,35 +44,6 @@ struct Overloaded : F... {
 };
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
-
-// Ends that no reconnect can fix, or that the owner must act on (new keys, a licence).
-bool is_terminal(std::error_code ec) {
-  if (ec.category() == net_category()) {
-    switch (static_cast<NetError>(ec.value())) {
-      case NetError::seized:
-      case NetError::firmware_upgrade:
-      case NetError::unauthorised:
-      case NetError::not_licensed:
-      case NetError::ilo_reset:
-      case NetError::stopped:
-      case NetError::internal: return true;
-      default: return false;
-    }
-  }
-  if (ec.category() == rc::rc_category()) {
-    switch (static_cast<rc::RcError>(ec.value())) {
-      case rc::RcError::access_denied:  // stale key: the owner must log in again
-      case rc::RcError::seize_refused:
-      case rc::RcError::no_licence:
-      case rc::RcError::cancelled:
-      case rc::RcError::share_unsupported:
-      case rc::RcError::bad_key_text:
-      case rc::RcError::unexpected_status: return true;
-      default: return false;
-    }
-  }
-  return false;
-}
 
 // Tick of the silence watchdog: a quarter of the shortest enabled limit, within 50 ms..1 s.
 milliseconds watchdog_tick(milliseconds probe, milliseconds limit) {
@@ -215,6 +186,7 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
     std::error_code error;
     bool granted = false;
     Clock::duration lasted{};
+    std::uint64_t generation = 0;  // of the credentials the attempt used
   };
 
   template <class F>
@@ -272,7 +244,7 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
   }
 
   asio::awaitable<void> supervise(std::shared_ptr<Impl> self) {
-    ReconnectBackoff backoff(config_.backoff_initial, config_.backoff_max);
+    Backoff backoff(config_.policy);
     std::error_code reason;
     while (!stopping_) {
       const BusyPolicy policy = ever_connected_ ? config_.reconnect_busy : config_.busy;
@@ -281,11 +253,19 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
       const std::error_code error =
           outcome.error ? outcome.error : make_error_code(NetError::closed_by_peer);
       update_status([&](ConsoleStatus& s) { s.last_error = error; });
-      if (is_terminal(error) || !config_.reconnect) {
+      const EndKind kind = classify_end(error);
+      // A refused key is terminal unless someone renews the login (the old behaviour).
+      if (kind == EndKind::terminal || (kind == EndKind::renew_keys && !config_.on_stale_keys) ||
+          !config_.reconnect) {
         reason = error;
         break;
       }
-      if (outcome.granted && outcome.lasted >= config_.stable_after) backoff.reset();
+      if (kind == EndKind::renew_keys) config_.on_stale_keys(outcome.generation);
+      if (outcome.granted) backoff.connection_lasted(outcome.lasted);
+      if (backoff.exhausted()) {
+        reason = error;
+        break;
+      }
       set_phase(ConsolePhase::waiting);
       backoff_timer_.expires_after(backoff.next());
       co_await backoff_timer_.async_wait(use_nothrow);
@@ -317,22 +297,23 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
         },
         true);
     const ConsoleCredentials credentials = config_.credentials;
+    outcome.generation = credentials.generation;
     std::error_code ec;
     const rc::StreamKey key = rc::stream_key_from_enc_key(credentials.enc_key, ec);
-    if (ec) co_return AttemptOutcome{ec};
+    if (ec) co_return AttemptOutcome{ec, false, {}, credentials.generation};
     const auto console_request =
         rc::build_connect_request(rc::ConnectionType::console, credentials.session_key,
                                   credentials.enc_key, credentials.features, ec);
-    if (ec) co_return AttemptOutcome{ec};
+    if (ec) co_return AttemptOutcome{ec, false, {}, credentials.generation};
     const auto command_request =
         rc::build_connect_request(rc::ConnectionType::command, credentials.session_key,
                                   credentials.enc_key, credentials.features, ec);
-    if (ec) co_return AttemptOutcome{ec};
+    if (ec) co_return AttemptOutcome{ec, false, {}, credentials.generation};
 
     auto a = std::make_shared<Attempt>(*this, key, framebuffer_, config_.transport);
     current_ = a;
     RcConnectOptions options;
-    options.handshake_timeout = config_.handshake_timeout;
+    options.handshake_timeout = config_.policy.handshake_timeout;
     options.seize_timeout = config_.seize_timeout;
     options.busy = policy;
     options.handshake = config_.handshake;
@@ -350,7 +331,7 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
     if (a->closed || connected.error) {
       a->finish(connected.error);
       current_.reset();
-      co_return AttemptOutcome{a->end};
+      co_return AttemptOutcome{a->end, false, {}, credentials.generation};
     }
 
     a->granted = true;
@@ -562,8 +543,10 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
 
   asio::awaitable<void> command_loop(std::shared_ptr<Impl> self, std::shared_ptr<Attempt> a,
                                      rc::ConnectRequestBytes request, RcConnectOptions options) {
-    ReconnectBackoff backoff(std::max(config_.backoff_initial, milliseconds{1000}),
-                             config_.backoff_max);
+    ConnectionPolicy retry = config_.policy;  // the console's policy, at least 1 s apart
+    retry.backoff_initial = std::max(retry.backoff_initial, milliseconds{1000});
+    retry.max_attempts = 0;  // the console connection decides when the session ends
+    Backoff backoff(retry);
     while (!a->closed) {
       CommandCounters counters;
       // Named, not temporaries: GCC 12 mis-destroys temporaries that share a full-expression

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include <asio.hpp>
 
+#include "net/connection_policy.hpp"
 #include "net/rc_connect.hpp"
 #include "rc/client_transport.hpp"
 #include "rc/command_records.hpp"
@@ -35,6 +37,9 @@ struct ConsoleCredentials {
   std::string session_key;  // 32 lower-case hex characters
   std::string enc_key;      // 32 hex characters, case as received
   rc::OptionalFeatures features;
+  // The login these keys came from (session::SessionKeys::generation); handed back through
+  // on_stale_keys when the iLO refuses them.
+  std::uint64_t generation = 0;
 };
 
 // How to answer another user's seize request on the command connection (command-session.md
@@ -51,12 +56,15 @@ struct ConsoleSessionConfig {
   SeizeRequestPolicy seize_requests = SeizeRequestPolicy::allow;
   bool reconnect = true;  // reconnect after EOF/errors, for as long as the owner wants
 
-  std::chrono::milliseconds handshake_timeout{10'000};  // connect + hello + status byte
+  // Deadlines, backoff, stable reset and attempt limit of the console connection (its
+  // handshake_timeout bounds connect + hello + status byte together); the command connection
+  // backs off under the same policy, starting at 1 s at least.
+  ConnectionPolicy policy;
+  // Called (on the session's strand) when the iLO refuses the keys ('Q'): the owner of the
+  // login should log in again and hand the new keys to set_credentials(); the session backs
+  // off and retries with whatever keys it holds then. Empty: a refusal ends the session.
+  std::function<void(std::uint64_t stale_generation)> on_stale_keys;
   std::chrono::milliseconds seize_timeout{40'000};      // waiting for R/Q after 55 00
-  std::chrono::milliseconds backoff_initial{500};
-  std::chrono::milliseconds backoff_max{10'000};
-  // A connection that lasted this long resets the backoff to its first delay.
-  std::chrono::milliseconds stable_after{10'000};
   // Silence on the console: after `silence_probe` send a refresh request; after `silence_limit`
   // give the connection up (reconnect). 0 disables each.
   std::chrono::milliseconds silence_probe{30'000};

@@ -1,12 +1,15 @@
 // VmSession (see vm_session.hpp): one coroutine on a strand runs connect -> serve -> backoff
-// -> reconnect; a watchdog timer on the same strand turns silence into keep-alives and a stuck
-// write into a drop. The public calls only post to the strand and nudge the coroutine.
+// -> reconnect under the shared ConnectionPolicy; a watchdog coroutine on the same strand turns
+// silence into keep-alives and a stuck write into a drop, a deadline coroutine bounds connects. The public calls only post to the strand and nudge the coroutine.
 #include "net/vm_session.hpp"
 
 #include <algorithm>
 #include <array>
 #include <span>
+#include <tuple>
 #include <utility>
+
+#include <asio/experimental/as_tuple.hpp>
 
 #include "vm/mmc_data.hpp"
 #include "vm/reply.hpp"
@@ -17,6 +20,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The largest READ the target answers (its default, Java's 128 KiB buffer).
 inline constexpr std::uint32_t kMaxTransferBlocks = 64;
@@ -82,6 +86,12 @@ void VmSession::eject() {
   asio::post(strand_, [self = shared_from_this()] { self->eject_now(); });
 }
 
+void VmSession::set_credentials(VmCredentials credentials) {
+  asio::post(strand_, [self = shared_from_this(), c = std::move(credentials)]() mutable {
+    self->options_.credentials = std::move(c);
+  });
+}
+
 void VmSession::stop() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stop_requested_ = true;
@@ -142,12 +152,17 @@ void VmSession::arm_deadline(std::chrono::milliseconds after) {
   deadline_passed_ = false;
   const std::uint64_t generation = ++deadline_generation_;
   deadline_.expires_after(after);
-  deadline_.async_wait([self = shared_from_this(), generation](std::error_code ec) {
-    if (ec || generation != self->deadline_generation_) return;
-    self->deadline_passed_ = true;
-    self->resolver_.cancel();
-    self->close_socket();
-  });
+  asio::co_spawn(strand_, deadline_wait(shared_from_this(), generation), asio::detached);
+}
+
+asio::awaitable<void> VmSession::deadline_wait(std::shared_ptr<VmSession> self,
+                                               std::uint64_t generation) {
+  auto [ec] = co_await deadline_.async_wait(use_nothrow);
+  if (ec || generation != deadline_generation_) co_return;
+  deadline_passed_ = true;
+  resolver_.cancel();
+  close_socket();
+  (void)self;
 }
 
 void VmSession::disarm_deadline() {
@@ -157,56 +172,64 @@ void VmSession::disarm_deadline() {
 
 // Checks, a few times per keep-alive interval, for silence (a keep-alive is due: the waiting
 // read is cancelled so serve() sends it) and for a write the server does not take.
-void VmSession::arm_watchdog(std::uint64_t generation) {
+asio::awaitable<void> VmSession::watchdog_loop(std::shared_ptr<VmSession> self,
+                                               std::uint64_t generation) {
   const auto period = std::clamp<std::chrono::milliseconds>(options_.keep_alive_interval / 10,
                                                             std::chrono::milliseconds(10),
                                                             std::chrono::milliseconds(100));
-  watchdog_.expires_after(period);
-  watchdog_.async_wait([self = shared_from_this(), generation](std::error_code ec) {
-    if (ec || generation != self->watchdog_generation_) return;
+  while (generation == watchdog_generation_) {
+    watchdog_.expires_after(period);
+    auto [ec] = co_await watchdog_.async_wait(use_nothrow);
+    if (ec || generation != watchdog_generation_) break;
     const auto now = Clock::now();
-    if (self->reading_ && !self->keep_alive_due_ &&
-        now - self->last_receive_ >= self->options_.keep_alive_interval) {
-      self->keep_alive_due_ = true;
+    if (reading_ && !keep_alive_due_ && now - last_receive_ >= options_.keep_alive_interval) {
+      keep_alive_due_ = true;
       std::error_code ignored;
-      self->socket_.cancel(ignored);
+      socket_.cancel(ignored);
     }
-    if (self->writing_ && now - self->write_started_ >= self->options_.write_timeout) {
-      self->deadline_passed_ = true;
-      self->close_socket();
+    if (writing_ && now - write_started_ >= options_.write_timeout) {
+      deadline_passed_ = true;
+      close_socket();
     }
-    self->arm_watchdog(generation);
-  });
+  }
+  (void)self;
 }
 
 // ---- The session coroutine ----
 
 asio::awaitable<void> VmSession::run(std::shared_ptr<VmSession> self) {
-  unsigned failures = 0;  // consecutive attempts that did not get accepted
+  Backoff backoff(options_.policy);
   std::error_code final_reason;
   while (!stop_requested_) {
     if (!medium_) {
       phase_ = Phase::idle;
       wake_.expires_at(asio::steady_timer::time_point::max());
-      std::error_code ignored;
-      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await wake_.async_wait(use_nothrow);
       continue;
     }
     eject_requested_ = false;
     phase_ = Phase::connecting;
     std::error_code reason;
     bool accepted = false;
-    const End end = co_await connect_once(reason, accepted);
+    const std::uint64_t generation = options_.credentials.generation;
+    const auto started = Clock::now();
+    End end = co_await connect_once(reason, accepted);
     disarm_deadline();
     close_socket();
     target_.reset();
     connected_ = false;
-    if (accepted) failures = 0;
+    if (accepted) backoff.connection_lasted(Clock::now() - started);
 
     if (end == End::refused) {
-      final_reason = reason;
-      if (observer_) observer_->on_disconnected(reason, false);
-      break;
+      // A stale key (0x22) is worth a retry once the owner renews the login; the rest is final.
+      if (classify_end(reason) == EndKind::renew_keys && options_.on_stale_keys) {
+        options_.on_stale_keys(generation);
+        end = End::dropped;
+      } else {
+        final_reason = reason;
+        if (observer_) observer_->on_disconnected(reason, false);
+        break;
+      }
     }
     if (end == End::server_eject) {
       medium_.reset();
@@ -222,20 +245,15 @@ asio::awaitable<void> VmSession::run(std::shared_ptr<VmSession> self) {
     }
     // Dropped: try again with the medium still inserted, backing off while nobody accepts.
     dropped_before_ = true;
-    ++failures;
-    if (options_.max_reconnect_attempts != 0 && failures > options_.max_reconnect_attempts) {
+    if (backoff.exhausted()) {
       final_reason = reason;
       if (observer_) observer_->on_disconnected(reason, false);
       break;
     }
     if (observer_) observer_->on_disconnected(reason, true);
-    auto delay = options_.reconnect_initial;
-    for (unsigned i = 1; i < failures && delay < options_.reconnect_max; ++i) delay *= 2;
-    delay = std::min(delay, options_.reconnect_max);
     phase_ = Phase::waiting;
-    wake_.expires_after(delay);
-    std::error_code ignored;
-    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    wake_.expires_after(backoff.next());
+    co_await wake_.async_wait(use_nothrow);
   }
   phase_ = Phase::stopped;
   close_socket();
@@ -253,24 +271,26 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
   const auto failed = [this](std::error_code ec) {
     return deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
   };
-  std::error_code ec;
   close_socket();
   socket_ = tcp::socket(strand_);
-  arm_deadline(options_.connect_timeout);
+  arm_deadline(options_.policy.connect_timeout);
 
-  const auto endpoints = co_await resolver_.async_resolve(
-      options_.host, std::to_string(options_.port), asio::redirect_error(asio::use_awaitable, ec));
+  auto [resolve_ec, endpoints] = co_await resolver_.async_resolve(
+      options_.host, std::to_string(options_.port), use_nothrow);
   if (interrupted()) co_return End::local;
-  if (ec) {
-    reason = failed(ec);
+  if (resolve_ec) {
+    reason = failed(resolve_ec);
     co_return End::dropped;
   }
-  co_await asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  auto [connect_ec, endpoint] = co_await asio::async_connect(socket_, endpoints, use_nothrow);
+  (void)endpoint;
   if (interrupted()) co_return End::local;
-  if (ec) {
-    reason = failed(ec);
+  if (connect_ec) {
+    reason = failed(connect_ec);
     co_return End::dropped;
   }
+  // The connect response has its own deadline (deadline_passed_ from here on means it).
+  arm_deadline(options_.policy.handshake_timeout);
   std::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
   if (options_.send_buffer_bytes > 0)
@@ -278,18 +298,21 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
 
   // Connect request (§2): the key is XOR-ed per ENCRYPT_VMKEY; its bytes never leave this frame
   // except on the wire.
-  const auto request = vm::build_connect_request(vm::DeviceType::cdrom, true, options_.session_key,
-                                                 options_.enc_key, options_.encrypt_vmkey, ec);
+  std::error_code ec;
+  const auto request = vm::build_connect_request(vm::DeviceType::cdrom, true,
+                                                 options_.credentials.session_key,
+                                                 options_.credentials.enc_key,
+                                                 options_.encrypt_vmkey, ec);
   if (ec) {
     reason = ec;  // malformed key texts: retrying cannot help
     disarm_deadline();
     co_return End::refused;
   }
-  co_await asio::async_write(socket_, asio::buffer(request),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  auto [write_ec, written] = co_await asio::async_write(socket_, asio::buffer(request), use_nothrow);
+  (void)written;
   if (interrupted()) co_return End::local;
-  if (ec) {
-    reason = failed(ec);
+  if (write_ec) {
+    reason = failed(write_ec);
     co_return End::dropped;
   }
 
@@ -297,11 +320,11 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
   vm::ConnectResponseReader response;
   std::array<std::uint8_t, 2> part{};
   while (response.status() == vm::ConnectResponseReader::Status::need_more) {
-    co_await asio::async_read(socket_, asio::buffer(part),
-                              asio::redirect_error(asio::use_awaitable, ec));
+    auto [read_ec, got] = co_await asio::async_read(socket_, asio::buffer(part), use_nothrow);
+    (void)got;
     if (interrupted()) co_return End::local;
-    if (ec) {
-      reason = failed(ec);
+    if (read_ec) {
+      reason = failed(read_ec);
       co_return End::dropped;
     }
     response.feed(part);
@@ -331,7 +354,7 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
   last_receive_ = Clock::now();
   keep_alive_due_ = false;
   const std::uint64_t watchdog = ++watchdog_generation_;
-  arm_watchdog(watchdog);
+  asio::co_spawn(strand_, watchdog_loop(shared_from_this(), watchdog), asio::detached);
   struct WatchdogStop {  // ends the watchdog whichever way serve() returns
     VmSession& s;
     ~WatchdogStop() {
@@ -367,10 +390,8 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
       co_return End::local;
     }
 
-    std::error_code ec;
     reading_ = true;
-    const std::size_t n = co_await socket_.async_read_some(
-        asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), use_nothrow);
     reading_ = false;
     if (ec == asio::error::operation_aborted && socket_.is_open()) {
       if (keep_alive_due_) {
@@ -424,11 +445,11 @@ asio::awaitable<std::error_code> VmSession::write_reply(const vm::Reply& reply) 
   }
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(out->header),
                                                   asio::buffer(data.data(), data.size())};
-  std::error_code ec;
   writing_ = true;
   write_started_ = Clock::now();
-  co_await asio::async_write(socket_, buffers, WholeRest{out->header.size() + data.size()},
-                             asio::redirect_error(asio::use_awaitable, ec));
+  auto [ec, written] = co_await asio::async_write(
+      socket_, buffers, WholeRest{out->header.size() + data.size()}, use_nothrow);
+  (void)written;
   writing_ = false;
   if (ec) co_return deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
@@ -455,11 +476,11 @@ void VmSession::read_ahead(const vm::Reply& sent) {
 }
 
 asio::awaitable<std::error_code> VmSession::write_bytes(std::span<const std::uint8_t> bytes) {
-  std::error_code ec;
   writing_ = true;
   write_started_ = Clock::now();
-  co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                             WholeRest{bytes.size()}, asio::redirect_error(asio::use_awaitable, ec));
+  auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                                                  WholeRest{bytes.size()}, use_nothrow);
+  (void)written;
   writing_ = false;
   if (ec) co_return deadline_passed_ ? std::error_code(asio::error::timed_out) : ec;
   co_return std::error_code{};

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,26 +22,47 @@
 #include <asio.hpp>
 #pragma GCC diagnostic pop
 
+#include "net/connection_policy.hpp"
+
 #include "vm/cdrom_target.hpp"
 #include "vm/medium.hpp"
 #include "vm/wire.hpp"
 
 namespace ilo::net {
 
-struct VmSessionOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 17988;  // vm_port of /json/rc_info
-  // Secrets of the web session: never logged, never put in error text.
+// The keys of one web login (/json/login_session, /json/rc_info). Secrets: never logged,
+// never put in error text.
+struct VmCredentials {
   std::string session_key;
   std::string enc_key;
+  // The login these keys came from (session::SessionKeys::generation); handed back through
+  // on_stale_keys when the iLO refuses them.
+  std::uint64_t generation = 0;
+};
+
+struct VmSessionOptions {
+  // The shared defaults, except a quicker first retry (a boot reading the disc is waiting).
+  static ConnectionPolicy default_policy() {
+    ConnectionPolicy p;
+    p.backoff_initial = std::chrono::milliseconds{100};
+    p.backoff_max = std::chrono::milliseconds{5000};
+    return p;
+  }
+
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 17988;  // vm_port of /json/rc_info
+  VmCredentials credentials;
   bool encrypt_vmkey = true;  // ENCRYPT_VMKEY in optional_features: XOR the key (§2)
 
   std::chrono::milliseconds keep_alive_interval{1000};  // idle time before a keep-alive (§5.1)
-  std::chrono::milliseconds connect_timeout{10000};     // TCP connect + connect response
   std::chrono::milliseconds write_timeout{30000};       // a reply the server does not take
-  std::chrono::milliseconds reconnect_initial{100};     // first backoff after a drop
-  std::chrono::milliseconds reconnect_max{5000};        // backoff doubles up to this
-  unsigned max_reconnect_attempts = 0;  // consecutive failed attempts before giving up; 0 = never
+  // connect_timeout bounds resolve + TCP connect, handshake_timeout the connect response;
+  // backoff and max_attempts apply between attempts while a medium stays inserted.
+  ConnectionPolicy policy = default_policy();
+  // Called (on the session's strand) when the iLO refuses the key (0x22): the owner of the
+  // login should log in again and hand the new keys to set_credentials(); the session backs
+  // off and retries with whatever keys it holds then. Empty: a refusal ends the session.
+  std::function<void(std::uint64_t stale_generation)> on_stale_keys;
   // SO_SNDBUF (0: kernel autotuning). Room for a whole 64-block reply lets it leave in one
   // sendmsg; only one reply is ever in flight, so more buys nothing.
   int send_buffer_bytes = 1 << 20;
@@ -97,6 +119,8 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   void eject();
   // DISCONNECT if connected, close, end for good (on_stopped follows).
   void stop();
+  // Keys for the next connection attempt (e.g. after a re-login); a live connection keeps its.
+  void set_credentials(VmCredentials credentials);
 
   // Thread-safe snapshots.
   [[nodiscard]] VmSessionCounters counters() const noexcept;
@@ -114,7 +138,7 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   // How one connection ended.
   enum class End : std::uint8_t {
     dropped,       // lost or failed: reconnect
-    refused,       // the connect response was an error: stop
+    refused,       // the connect response was an error: stop, or renew the keys and retry
     local,         // eject() or stop()
     server_eject,  // START STOP UNIT eject
   };
@@ -130,7 +154,8 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   void close_socket();
   void arm_deadline(std::chrono::milliseconds after);  // closes the socket when it passes
   void disarm_deadline();
-  void arm_watchdog(std::uint64_t generation);
+  asio::awaitable<void> deadline_wait(std::shared_ptr<VmSession> self, std::uint64_t generation);
+  asio::awaitable<void> watchdog_loop(std::shared_ptr<VmSession> self, std::uint64_t generation);
 
   asio::strand<asio::any_io_executor> strand_;
   Options options_;

@@ -2,7 +2,7 @@
 // 127.0.0.1. Tier 1: an in-test peer built from the server-side cores (handshake check, video
 // encoder, server transport, command records) or replaying the captured iLO stream, so every
 // byte the client sends can be checked. Tier 2: the real `ilo-sim` binary as a child process,
-// driven over HTTPS like the product does (skipped when the build has no simulator).
+// driven over HTTPS like the product does (tests/support's SimProcess; meson sets ILO_SIM_EXE).
 // Every wait is bounded; the whole file runs in well under a minute.
 #include <fcntl.h>
 #include <poll.h>
@@ -30,18 +30,16 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <gtest/gtest.h>
 
-#ifdef ILO_SIM_EXE
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "http/web_client.hpp"
-#endif
+#include "sim_process.hpp"
 
 #include "bytes/hex.hpp"
 #include "net/console_session.hpp"
 #include "vm/sha256.hpp"
 #include "net/net_error.hpp"
-#include "net/reconnect_backoff.hpp"
+#include "net/connection_policy.hpp"
 #include "rc/client_transport.hpp"
 #include "rc/command_records.hpp"
 #include "rc/connect_request.hpp"
@@ -568,9 +566,10 @@ ConsoleSessionConfig config_for(std::uint16_t port) {
   c.host = "127.0.0.1";
   c.rc_port = port;
   c.credentials = fixture_credentials();
-  c.backoff_initial = 50ms;
-  c.backoff_max = 400ms;
-  c.handshake_timeout = 2000ms;
+  c.policy.backoff_initial = 50ms;
+  c.policy.backoff_max = 400ms;
+  c.policy.jitter = 0;  // the tests count attempts against exact waits
+  c.policy.handshake_timeout = 2000ms;
   c.seize_timeout = 2000ms;
   c.typing_interval = 1ms;
   return c;
@@ -593,7 +592,11 @@ std::vector<rc::InputMessage> without_control(const std::vector<rc::InputMessage
 // Pure pieces.
 
 TEST(ReconnectBackoff, DoublesToTheCapAndResets) {
-  net::ReconnectBackoff b(500ms, 10'000ms);
+  net::ConnectionPolicy policy;
+  policy.backoff_initial = 500ms;
+  policy.backoff_max = 10'000ms;
+  policy.jitter = 0;
+  net::Backoff b(policy);
   const std::chrono::milliseconds expected[] = {500ms, 1000ms, 2000ms, 4000ms, 8000ms,
                                                 10'000ms, 10'000ms};
   for (auto e : expected) EXPECT_EQ(b.next(), e);
@@ -930,7 +933,7 @@ TEST(ConsoleSessionPeer, SilentServerTimesOutAndRetriesWithBackoff) {
   po.silent = true;
   FakeIlo peer(po);
   auto config = config_for(peer.port());
-  config.handshake_timeout = 150ms;
+  config.policy.handshake_timeout = 150ms;
   Client client(config);
   ASSERT_TRUE(wait_until([&] { return client.status().attempts >= 3; }));
   EXPECT_EQ(client.status().last_error, NetError::handshake_timeout);
@@ -1054,124 +1057,26 @@ TEST(ConsoleSessionPeer, InputFromManyThreadsArrivesWhole) {
 // ----------------------------------------------------------------------------------------
 // Tier 2: the real ilo-sim binary, logged into over HTTPS like the product does.
 
-#ifdef ILO_SIM_EXE
+using test::SimProcess;
+using test::state_text;
 
-// ilo-sim as a child process: started with ports 0, ready when it prints its JSON line.
-class SimProcess {
- public:
-  explicit SimProcess(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {ILO_SIM_EXE, "--address", "127.0.0.1", "--https-port", "0",
-                                     "--rc-port", "0", "--vm-port", "0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) {
-      error_ = "pipe failed";
-      return;
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    out_ = out[0];
-    if (pid_ < 0) {
-      error_ = "fork failed";
-      return;
-    }
-    // The ready line, within 10 s.
-    std::string line;
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < end) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[512];
-      const auto n = ::read(out_, buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, std::size_t(n));
-    }
-    const auto j = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
-    if (j.is_discarded() || !j.contains("rc_port")) {
-      error_ = "no ready line from ilo-sim: " + line;
-      return;
-    }
-    https_port_ = j["https_port"].get<std::uint16_t>();
-    rc_port_ = j["rc_port"].get<std::uint16_t>();
-    fingerprint_ = j["fingerprint"].get<std::string>();
-  }
-  ~SimProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      const auto end = std::chrono::steady_clock::now() + 3s;
-      while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > end) {
-          ::kill(pid_, SIGKILL);
-          ::waitpid(pid_, &status, 0);
-          break;
-        }
-        std::this_thread::sleep_for(10ms);
-      }
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-  SimProcess(const SimProcess&) = delete;
-  SimProcess& operator=(const SimProcess&) = delete;
-
-  [[nodiscard]] const std::string& error() const { return error_; }
-  [[nodiscard]] std::uint16_t rc_port() const { return rc_port_; }
-  [[nodiscard]] std::string base_url() const {
-    return "https://127.0.0.1:" + std::to_string(https_port_);
-  }
-  [[nodiscard]] const std::string& fingerprint() const { return fingerprint_; }
-
-  // GET /sim/state (no authentication), or a null value.
-  nlohmann::json state() const {
-    httplib::SSLClient client("127.0.0.1", https_port_);
-    client.enable_server_certificate_verification(false);
-    client.set_connection_timeout(2, 0);
-    client.set_read_timeout(2, 0);
-    const auto res = client.Get("/sim/state");
-    if (!res || res->status != 200) return nullptr;
-    return nlohmann::json::parse(res->body, nullptr, false);
-  }
-
-  // Logs in like the product (pinned certificate) and builds the console session config.
-  std::optional<ConsoleSessionConfig> login() const {
-    http::WebClient web({.base_url = base_url(), .pin_sha256 = fingerprint_});
-    auto reply = web.login("Administrator", "ilo-sim-password");
-    if (!reply) return std::nullopt;
-    auto info = web.rc_info();
-    if (!info) return std::nullopt;
-    ConsoleSessionConfig c;
-    c.host = "127.0.0.1";
-    c.rc_port = info->rc_port;
-    c.credentials = {reply->session_key.text(), info->enc_key.text(), info->optional_features};
-    c.backoff_initial = 100ms;
-    c.backoff_max = 1000ms;
-    c.handshake_timeout = 3000ms;
-    c.seize_timeout = 8000ms;
-    c.typing_interval = 5ms;
-    return c;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::uint16_t https_port_ = 0, rc_port_ = 0;
-  std::string fingerprint_;
-  std::string error_;
-};
-
-std::string state_text(const nlohmann::json& state) {
-  std::string all;
-  if (!state.is_object()) return all;
-  for (const auto& row : state["screen"]["rows"]) all += row.get<std::string>() + "\n";
-  return all;
+// Logs in like the product (pinned certificate) and builds the console session config.
+std::optional<ConsoleSessionConfig> sim_login(const SimProcess& sim) {
+  http::WebClient web({.base_url = sim.base_url(), .pin_sha256 = sim.fingerprint()});
+  auto reply = web.login("Administrator", SimProcess::password());
+  if (!reply) return std::nullopt;
+  auto info = web.rc_info();
+  if (!info) return std::nullopt;
+  ConsoleSessionConfig c;
+  c.host = "127.0.0.1";
+  c.rc_port = info->rc_port;
+  c.credentials = {reply->session_key.text(), info->enc_key.text(), info->optional_features, 1};
+  c.policy.backoff_initial = 100ms;
+  c.policy.backoff_max = 1000ms;
+  c.policy.handshake_timeout = 3000ms;
+  c.seize_timeout = 8000ms;
+  c.typing_interval = 5ms;
+  return c;
 }
 
 // The client's last complete frame equals, pixel for pixel, what the simulated machine shows
@@ -1195,7 +1100,7 @@ class SimConsole : public ::testing::TestWithParam<std::string> {};
 TEST_P(SimConsole, TypedTextAppears) {
   SimProcess sim({"--cipher", GetParam(), "--ping-interval", "300", "--frame-interval", "50"});
   ASSERT_EQ(sim.error(), "");
-  auto config = sim.login();
+  auto config = sim_login(sim);
   ASSERT_TRUE(config);
   Client client(*config);
   ASSERT_TRUE(wait_until([&] { return client.observer().frames() >= 2; }));
@@ -1238,9 +1143,9 @@ INSTANTIATE_TEST_SUITE_P(Ciphers, SimConsole,
 
 // Power hold / press / reset / cold boot: seen by the client and by the machine.
 TEST(SimConsoleSession, PowerActions) {
-  SimProcess sim({});
+  SimProcess sim;
   ASSERT_EQ(sim.error(), "");
-  auto config = sim.login();
+  auto config = sim_login(sim);
   ASSERT_TRUE(config);
   Client client(*config);
   ASSERT_TRUE(wait_until([&] { return client.status().command_connected; }));
@@ -1278,10 +1183,10 @@ TEST(SimConsoleSession, PowerActions) {
 
 // A second client finds the console busy and seizes it; the first is told it was seized.
 TEST(SimConsoleSession, SecondClientSeizes) {
-  SimProcess sim({});
+  SimProcess sim;
   ASSERT_EQ(sim.error(), "");
-  auto first_config = sim.login();
-  auto second_config = sim.login();
+  auto first_config = sim_login(sim);
+  auto second_config = sim_login(sim);
   ASSERT_TRUE(first_config && second_config);
   Client first(*first_config);
   ASSERT_TRUE(wait_until([&] {
@@ -1304,7 +1209,7 @@ TEST(SimConsoleSession, SecondClientSeizes) {
 TEST(SimConsoleSession, DropFaultReconnects) {
   SimProcess sim({"--fault", "drop:rc:3000"});
   ASSERT_EQ(sim.error(), "");
-  auto config = sim.login();
+  auto config = sim_login(sim);
   ASSERT_TRUE(config);
   Client client(*config);
   ASSERT_TRUE(wait_until([&] { return client.status().reconnects >= 1; }, 10'000ms));
@@ -1321,9 +1226,9 @@ TEST(SimConsoleSession, DropFaultReconnects) {
 
 // A wrong session key: a clear error at once and no retry storm.
 TEST(SimConsoleSession, WrongKeyIsRefusedOnce) {
-  SimProcess sim({});
+  SimProcess sim;
   ASSERT_EQ(sim.error(), "");
-  auto config = sim.login();
+  auto config = sim_login(sim);
   ASSERT_TRUE(config);
   auto& key = config->credentials.session_key;
   key[0] = key[0] == '0' ? '1' : '0';
@@ -1334,13 +1239,41 @@ TEST(SimConsoleSession, WrongKeyIsRefusedOnce) {
   EXPECT_EQ(sim.state()["console"]["counters"]["rejected"], 1);
 }
 
-#else
-
-TEST(SimConsoleSession, NeedsTheSimulator) {
-  GTEST_SKIP() << "this build has no ilo-sim target (ilo_sim_exe): tier-2 tests not built";
+// A stale key with an on_stale_keys hook: the hook hears the stale generation, the session
+// backs off and retries with the keys set_credentials() gave meanwhile, and gets the console.
+TEST(SimConsoleSession, StaleKeyAsksForRenewalAndRetries) {
+  SimProcess sim;
+  ASSERT_EQ(sim.error(), "");
+  auto config = sim_login(sim);
+  ASSERT_TRUE(config);
+  const net::ConsoleCredentials good = config->credentials;
+  auto& key = config->credentials.session_key;
+  key[0] = key[0] == '0' ? '1' : '0';
+  config->policy.backoff_initial = 300ms;
+  std::mutex mutex;
+  std::vector<std::uint64_t> stale;
+  config->on_stale_keys = [&](std::uint64_t generation) {
+    std::lock_guard lock(mutex);
+    stale.push_back(generation);
+  };
+  Client client(*config);
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(mutex);
+    return !stale.empty();
+  }));
+  auto renewed = good;
+  renewed.generation = 2;
+  client.session().set_credentials(renewed);
+  ASSERT_TRUE(wait_until([&] { return client.status().connects == 1; }, 10'000ms));
+  ASSERT_TRUE(wait_until([&] { return client.observer().frames() >= 1; }));
+  {
+    std::lock_guard lock(mutex);
+    for (const auto g : stale) EXPECT_EQ(g, 1u);
+  }
+  EXPECT_EQ(client.status().phase, ConsolePhase::connected);
+  EXPECT_GE(client.status().attempts, 2u);
+  EXPECT_GE(sim.state()["console"]["counters"]["rejected"].get<int>(), 1);
 }
-
-#endif  // ILO_SIM_EXE
 
 }  // namespace
 }  // namespace ilo

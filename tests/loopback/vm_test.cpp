@@ -204,11 +204,13 @@ class VmLoopback : public ::testing::Test {
     net::VmSessionOptions o;
     o.host = "127.0.0.1";
     o.port = server_->port();
-    o.session_key = session_key_;
-    o.enc_key = enc_key_;
+    o.credentials.session_key = session_key_;
+    o.credentials.enc_key = enc_key_;
+    o.credentials.generation = 1;
     o.encrypt_vmkey = true;  // the default optional_features carry ENCRYPT_VMKEY
-    o.reconnect_initial = 50ms;
-    o.connect_timeout = 5s;
+    o.policy.backoff_initial = 50ms;
+    o.policy.connect_timeout = 5s;
+    o.policy.handshake_timeout = 5s;
     return o;
   }
 
@@ -419,7 +421,7 @@ TEST_F(VmLoopback, ReconnectsAfterADropInTheMiddleOfARead) {
 TEST_F(VmLoopback, WrongKeyIsRefusedWithAClearError) {
   start_server();
   auto o = client_options();
-  o.session_key = std::string(32, 'a');  // well-formed, not a live session
+  o.credentials.session_key = std::string(32, 'a');  // well-formed, not a live session
   Recorder* rec = nullptr;
   auto session = client(o, rec);
   session->insert(open_medium(Images::get().one()));
@@ -432,6 +434,47 @@ TEST_F(VmLoopback, WrongKeyIsRefusedWithAClearError) {
   EXPECT_EQ(rec->connected, 0);
   EXPECT_EQ(state()["refused"]["auth"], 1);
   EXPECT_EQ(state()["connected"], false);
+}
+
+// With an on_stale_keys hook the refusal (0x22) asks for a renewal instead of ending: the
+// session retries with the keys set_credentials() gave meanwhile, the medium still inserted.
+TEST_F(VmLoopback, StaleKeyAsksForRenewalAndRetries) {
+  start_server();
+  auto o = client_options();
+  const net::VmCredentials good = o.credentials;
+  o.credentials.session_key = std::string(32, 'a');
+  o.policy.backoff_initial = 300ms;
+  struct Stale {  // shared: the session (the fixture's) may outlive this test body
+    std::mutex mutex;
+    std::vector<std::uint64_t> generations;
+  };
+  auto stale = std::make_shared<Stale>();
+  o.on_stale_keys = [stale](std::uint64_t generation) {
+    std::lock_guard lock(stale->mutex);
+    stale->generations.push_back(generation);
+  };
+  Recorder* rec = nullptr;
+  auto session = client(o, rec);
+  session->insert(open_medium(Images::get().one()));
+  ASSERT_TRUE(rec->wait([&] { return !rec->disconnects.empty(); }));
+  auto renewed = good;
+  renewed.generation = 2;
+  session->set_credentials(renewed);
+  ASSERT_TRUE(rec->wait([&] { return rec->connected == 1; }));
+  {
+    std::lock_guard lock(rec->mutex_);
+    EXPECT_FALSE(rec->stopped);
+    EXPECT_EQ(rec->disconnects.front().first, vm::VmError::auth_failed);
+    EXPECT_TRUE(rec->disconnects.front().second);  // will retry
+  }
+  {
+    std::lock_guard lock(stale->mutex);
+    ASSERT_FALSE(stale->generations.empty());
+    for (const auto g : stale->generations) EXPECT_EQ(g, 1u);
+  }
+  EXPECT_GE(state()["refused"]["auth"].get<int>(), 1);
+  session->stop();
+  ASSERT_TRUE(rec->wait([&] { return rec->stopped; }));
 }
 
 TEST_F(VmLoopback, PlainKeyIsRefusedWhenEncryptVmkeyIsAdvertised) {
@@ -483,6 +526,39 @@ TEST_F(VmLoopback, KeepAlivesWhileIdle) {
   EXPECT_EQ(state()["violations"], 0);
   // Still serving after the keep-alives.
   EXPECT_EQ(read_all(), Images::get().two().sha256);
+}
+
+// ilo-sim's default poll (every 500 ms) talks to an idle client before its keep-alive is due
+// (after 1 s of silence, as Java's); with --vm-poll-interval 3000 the client's own keep-alives
+// are exercised and counted.
+TEST_F(VmLoopback, KeepAlivesOfAnIdleClientWithALongPollInterval) {
+  sim::SimConfig config;
+  config.vm_poll_interval_ms = 3000;
+  start_server(sim::VmServerOptions::from(config));
+  EXPECT_EQ(state()["poll_interval_ms"], 3000);
+  auto o = client_options();
+  o.keep_alive_interval = 1s;
+  Recorder* rec = nullptr;
+  auto session = client(o, rec);
+  session->insert(open_medium(Images::get().two()));
+  ASSERT_TRUE(wait_volume(Images::get().two().volume_id));
+  ASSERT_TRUE(wait_state([](const nlohmann::json& s) { return s["keep_alives"] >= 2; }, 4s))
+      << state().dump();
+  EXPECT_EQ(state()["violations"], 0);
+  EXPECT_EQ(read_all(), Images::get().two().sha256);
+}
+
+TEST_F(VmLoopback, DefaultPollIntervalLeavesNoRoomForKeepAlives) {
+  start_server(sim::VmServerOptions::from(sim::SimConfig{}));
+  EXPECT_EQ(state()["poll_interval_ms"], 500);
+  auto o = client_options();
+  o.keep_alive_interval = 1s;
+  Recorder* rec = nullptr;
+  auto session = client(o, rec);
+  session->insert(open_medium(Images::get().two()));
+  ASSERT_TRUE(wait_volume(Images::get().two().volume_id));
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(state()["keep_alives"], 0);
 }
 
 TEST_F(VmLoopback, MediumErrorsBecomeSense31000) {
