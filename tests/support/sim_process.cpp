@@ -104,17 +104,26 @@ std::string SimProcess::base_url() const {
 }
 
 std::string SimProcess::stderr_text() const {
-  std::ifstream in(err_path_, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // read(2), not istreambuf_iterator: GCC 12 sees a null dereference inside <streambuf>.
+  std::string text;
+  const int fd = ::open(err_path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
 namespace {
-httplib::SSLClient client_for(std::uint16_t port) {
-  httplib::SSLClient client("127.0.0.1", port);
+// httplib's clients cannot be copied or moved: configure one in place.
+void configure(httplib::SSLClient& client) {
   client.enable_server_certificate_verification(false);
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(5, 0);
-  return client;
 }
 }  // namespace
 
@@ -125,7 +134,8 @@ nlohmann::json SimProcess::state() const {
 }
 
 int SimProcess::get(const std::string& path, std::string* body) const {
-  auto client = client_for(https_port_);
+  httplib::SSLClient client("127.0.0.1", https_port_);
+  configure(client);
   const auto res = client.Get(path);
   if (!res) return 0;
   if (body) *body = res->body;
@@ -134,7 +144,8 @@ int SimProcess::get(const std::string& path, std::string* body) const {
 
 int SimProcess::post(const std::string& path, const std::string& json_body,
                      std::string* body) const {
-  auto client = client_for(https_port_);
+  httplib::SSLClient client("127.0.0.1", https_port_);
+  configure(client);
   const auto res = client.Post(path, json_body, "application/json");
   if (!res) return 0;
   if (body) *body = res->body;
