@@ -3,6 +3,8 @@
 // can never disagree on what a valid enc_key is.
 #include "rest/enc_key.hpp"
 
+#include <openssl/crypto.h>
+
 #include "rc/key_encoding.hpp"
 
 namespace ilo::rest {
@@ -12,6 +14,12 @@ std::optional<EncKey> EncKey::from_text(std::string_view text) {
   const rc::StreamKey bytes = rc::stream_key_from_enc_key(text, ec);
   if (ec) return std::nullopt;
   return EncKey(std::string(text), bytes);
+}
+
+// The whole text buffer, not just size(): a moved-in string may have left older bytes past it.
+EncKey::~EncKey() {
+  OPENSSL_cleanse(text_.data(), text_.capacity());
+  OPENSSL_cleanse(bytes_.data(), bytes_.size());
 }
 
 }  // namespace ilo::rest

@@ -19,6 +19,12 @@ class EncKey {
   // nullopt unless `text` is exactly 32 characters from [0-9a-fA-F] (no spaces).
   static std::optional<EncKey> from_text(std::string_view text);
 
+  EncKey(const EncKey&) = default;
+  EncKey(EncKey&&) noexcept = default;
+  EncKey& operator=(const EncKey&) = default;
+  EncKey& operator=(EncKey&&) noexcept = default;
+  ~EncKey();  // wipes the text and the bytes (OPENSSL_cleanse)
+
   // Exactly as received, case preserved: the XOR mask of the handshakes.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
   // Hex-decoded: the RC4/AES key of the console stream.

@@ -88,6 +88,17 @@ Result<LoginReply> parse_login_reply(std::string_view body) {
   return reply;
 }
 
+Result<std::int64_t> parse_login_delay(std::string_view body) {
+  constexpr std::string_view kContext = "login_session (GET)";
+  auto parsed = detail::parse_object(body, kContext);
+  if (!parsed) return parsed.failure();
+  detail::FieldReader r(parsed.value(), kContext);
+  std::int64_t delay = 0;
+  r.integer("login_delay", 0, 24 * 3600, delay);  // a day at most: peer input is bounded
+  if (!r.ok()) return r.failure();
+  return delay;
+}
+
 std::string serialise(const LoginReply& reply) {
   detail::OrderedJson j = detail::OrderedJson::object();
   j["session_key"] = reply.session_key.text();

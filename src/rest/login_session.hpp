@@ -3,6 +3,7 @@
 // It does not speak HTTP: status codes and cookies belong to the network layer.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,5 +46,9 @@ struct LoginReply {
 Result<LoginReply> parse_login_reply(std::string_view body);
 // Compact JSON: session_key first, then the session_info fields if set.
 std::string serialise(const LoginReply& reply);
+
+// GET /json/login_session (§4, the login page settings): only `login_delay`, the seconds for
+// which logins stay refused after repeated failures (0 when none). Other fields are ignored.
+Result<std::int64_t> parse_login_delay(std::string_view body);
 
 }  // namespace ilo::rest

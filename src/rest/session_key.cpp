@@ -1,6 +1,8 @@
 // Validation of the login session key (see session_key.hpp).
 #include "rest/session_key.hpp"
 
+#include <openssl/crypto.h>
+
 namespace ilo::rest {
 
 std::optional<SessionKey> SessionKey::from_text(std::string_view text) {
@@ -12,5 +14,8 @@ std::optional<SessionKey> SessionKey::from_text(std::string_view text) {
   }
   return SessionKey(std::string(text));
 }
+
+// The whole buffer, not just size(): a moved-in string may have left older bytes past the end.
+SessionKey::~SessionKey() { OPENSSL_cleanse(text_.data(), text_.capacity()); }
 
 }  // namespace ilo::rest

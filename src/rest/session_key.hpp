@@ -16,6 +16,12 @@ class SessionKey {
   // nullopt unless `text` is exactly 32 characters from [0-9a-f].
   static std::optional<SessionKey> from_text(std::string_view text);
 
+  SessionKey(const SessionKey&) = default;
+  SessionKey(SessionKey&&) noexcept = default;
+  SessionKey& operator=(const SessionKey&) = default;
+  SessionKey& operator=(SessionKey&&) noexcept = default;
+  ~SessionKey();  // wipes the text (OPENSSL_cleanse)
+
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
   bool operator==(const SessionKey&) const = default;
 
