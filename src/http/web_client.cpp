@@ -209,6 +209,11 @@ bool WebClient::Impl::configure() {
   set(curl_easy_setopt(curl, CURLOPT_SSL_SESSIONID_CACHE, 0L));
   set(curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
   set(curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, this));
+  if (options.legacy) {
+    // TLS 1.0 at least (not curl's default 1.2) and every cipher OpenSSL still has.
+    set(curl_easy_setopt(curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_0));
+    set(curl_easy_setopt(curl, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0"));
+  }
   switch (policy) {
     case Policy::pin:
       // curl's own chain and host checks are off (the iLO's certificate is self-signed and
@@ -240,6 +245,11 @@ CURLcode WebClient::Impl::on_ssl_ctx(CURL*, void* ssl_ctx, void* self) {
   auto* impl = static_cast<Impl*>(self);
   // Pin mode needs the handshake to fail when the callback refuses (curl set VERIFY_NONE).
   if (impl->policy == Policy::pin) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  // Debian's openssl.cnf raises the floor to TLS 1.2 and SECLEVEL=2: lower both for old firmware.
+  if (impl->options.legacy) {
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  }
   SSL_CTX_set_cert_verify_callback(ctx, &Impl::on_verify, self);
   return CURLE_OK;
 }
@@ -396,6 +406,16 @@ WebClient::~WebClient() = default;
 std::error_code WebClient::options_error(std::string* detail) const {
   if (detail != nullptr) *detail = impl_->options_detail;
   return impl_->options_error;
+}
+
+rest::Result<std::int64_t> WebClient::login_delay() {
+  Impl& m = *impl_;
+  constexpr std::string_view kWhat = "GET /json/login_session";
+  if (m.options_error) return rest::Failure{m.options_error, m.options_detail};
+  auto reply = m.perform(Method::get, "/json/login_session", nullptr, false);
+  if (!reply) return reply.failure();
+  if (reply->status != 200) return m.status_failure(kWhat, reply.value(), true);
+  return rest::parse_login_delay(reply->body);
 }
 
 rest::Result<rest::LoginReply> WebClient::login(std::string_view user, std::string_view password) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ class WebClient {
     std::string pin_sha256{};  // certificate SHA-256, "ab:cd:.." (64 hex digits, colons optional)
     std::string ca_file{};     // PEM trust anchors; the host name is checked too
     bool insecure = false;     // accept any certificate
+    // Old iLO firmware: allow TLS 1.0/1.1 and OpenSSL's weak ciphers (SECLEVEL=0).
+    bool legacy = false;
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds total_timeout{30'000};  // per request
   };
@@ -51,6 +54,9 @@ class WebClient {
   // The options problem, or an empty error_code. `detail` (if given) receives the reason.
   [[nodiscard]] std::error_code options_error(std::string* detail = nullptr) const;
 
+  // GET /json/login_session (no session needed): the seconds logins stay refused after
+  // repeated failures (`login_delay`, 0 when none).
+  rest::Result<std::int64_t> login_delay();
   // POST /json/login_session. On success the client keeps the session key for later calls.
   rest::Result<rest::LoginReply> login(std::string_view user, std::string_view password);
   // POST /json/login_session {"method":"logout",..}; the key is dropped whatever the answer.
