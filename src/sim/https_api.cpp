@@ -209,6 +209,12 @@ void HttpsApi::Impl::routes() {
   s.Get("/sim/state", [this](const httplib::Request&, httplib::Response& res) { sim_state(res); });
   s.Post("/sim/vm/read-all",
          [this](const httplib::Request&, httplib::Response& res) { sim_vm_read_all(res); });
+  // Test hook: every web session expires now (their keys get 403 JS_ERR_LOST_SESSION and the
+  // console and VM ports refuse them), so a client's renewal can be checked.
+  s.Post("/sim/sessions/expire", [this](const httplib::Request&, httplib::Response& res) {
+    const std::size_t n = ctx.sessions.expire_all();
+    reply(res, 200, dump(OrderedJson{{"expired", n}}), "application/json");
+  });
 }
 
 void HttpsApi::Impl::post_login_session(const httplib::Request& req, httplib::Response& res) {

@@ -27,6 +27,7 @@
 //   GET  /sim/state           200 application/json: whatever Hooks::state returns
 //   POST /sim/vm/read-all     202 {"started":1} if Hooks::vm_read_all started a full read of
 //                             the virtual disc, 409 {"started":0} if there is no disc
+//   POST /sim/sessions/expire 200 {"expired":N}: every web session ends now (renewal tests)
 // Power is deliberately absent: it only comes through the console protocol.
 //
 // Threads: requests are served on httplib's worker threads, which touch only ctx.sessions and

@@ -108,6 +108,13 @@ void SessionRegistry::set_fixed_enc_key(std::string enc_key) {
   fixed_enc_key_ = std::move(enc_key);
 }
 
+std::size_t SessionRegistry::expire_all() {
+  std::lock_guard lock(mutex_);
+  const std::size_t n = sessions_.size();
+  sessions_.clear();
+  return n;
+}
+
 void SessionRegistry::set_refuse_logins(bool refuse) {
   std::lock_guard lock(mutex_);
   refuse_logins_ = refuse;

@@ -52,6 +52,9 @@ class SessionRegistry {
   // Installs a fixed session (replay mode: the recording's enc_key must be reported).
   void set_fixed_enc_key(std::string enc_key);
   void set_refuse_logins(bool refuse);
+  // Ends every web session at once, as if each had been idle too long (test hook); returns
+  // how many there were.
+  std::size_t expire_all();
 
   [[nodiscard]] const std::string& user() const noexcept { return user_; }
   [[nodiscard]] std::size_t live_sessions(TimePoint now) const;
