@@ -52,6 +52,9 @@ struct SessionOwnerOptions {
   TlsPolicy tls;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};
+  // How often the login is checked (GET session_info) while up; a lost session (403
+  // JS_ERR_LOST_SESSION) is renewed at once. 0 disables the check.
+  std::chrono::milliseconds keepalive_interval{60'000};
   // Each log line (level, text) goes here; texts never carry a secret. May be empty.
   std::function<void(int /*syslog priority*/, const std::string&)> log;
 };
@@ -111,3 +114,6 @@ class SessionOwner {
 };
 
 }  // namespace ilo::session
+
+template <>
+struct std::is_error_code_enum<ilo::session::SessionError> : std::true_type {};
