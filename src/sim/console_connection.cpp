@@ -137,9 +137,10 @@ asio::awaitable<bool> ConsoleConnection::negotiate() {
   co_return true;
 }
 
-// Reads the two bytes after 'S' (within the handshake timeout).
+// Reads the two bytes after 'S'. HP's client shows a dialog and waits for a person, so the
+// answer may take as long as the configured busy timeout (not the handshake's 10 s).
 asio::awaitable<bool> ConsoleConnection::read_busy_answer() {
-  io_->arm_deadline(hub_->options.handshake_timeout);
+  io_->arm_deadline(at_least_1ms(hub_->ctx.config.busy_timeout_ms));
   for (;;) {
     if (!pending_input_.empty()) {
       const auto r = handshake_.feed(pending_input_);
@@ -148,7 +149,10 @@ asio::awaitable<bool> ConsoleConnection::read_busy_answer() {
       if (r.status != rc::ServerHandshakeStatus::need_more) break;
     }
     const std::size_t n = co_await io_->read_some(read_buffer_);
-    if (n == 0) co_return false;
+    if (n == 0) {
+      if (io_->close_reason() == CloseReason::timeout) ++hub_->counters.handshake_timeouts;
+      co_return false;
+    }
     pending_input_.assign(read_buffer_.begin(),
                           read_buffer_.begin() + static_cast<std::ptrdiff_t>(n));
   }

@@ -9,6 +9,9 @@ namespace {
 // Usages 0x1E..0x38 in order, unshifted and shifted (0x28-0x2B handled separately).
 constexpr std::string_view kRowPlain = "1234567890\n\x1b\b\t -=[]\\#;'`,./";
 constexpr std::string_view kRowShift = "!@#$%^&*()\n\x1b\b\t _+{}|~:\"~<>?";
+// Keypad usages 0x54..0x63 with Num Lock on.
+constexpr std::uint8_t kKeypadFirst = 0x54;
+constexpr std::string_view kKeypad = "/*-+\n1234567890.";
 
 }  // namespace
 
@@ -23,6 +26,8 @@ std::optional<char> hid_to_ascii(std::uint8_t usage, bool shift) noexcept {
     const auto i = static_cast<std::size_t>(usage - 0x1E);
     return (shift ? kRowShift : kRowPlain)[i];
   }
+  if (usage >= kKeypadFirst && std::size_t{usage} < kKeypadFirst + kKeypad.size())
+    return kKeypad[static_cast<std::size_t>(usage - kKeypadFirst)];
   return std::nullopt;
 }
 

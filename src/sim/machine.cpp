@@ -13,17 +13,23 @@ struct BootLine {
   std::string_view text;
   Rgb colour;
 };
-constexpr BootLine kBootScript[] = {
+// POST, then the boot device line (disk or CD-ROM), then the OS, then the prompt.
+constexpr BootLine kPostScript[] = {
     {"HPE ProLiant DL360 Gen9 (simulated by ilo-sim)", TextConsole::kWhite},
     {"System ROM P89 v2.80, iLO 4 firmware 2.54", TextConsole::kGrey},
     {"Memory test: 32768 MB OK", TextConsole::kGrey},
     {"Processor 1: simulated Xeon @ 2.40GHz, 12 cores", TextConsole::kGrey},
     {"Press F9 for System Utilities, F11 for the boot menu", TextConsole::kYellow},
     {"", TextConsole::kGrey},
-    {"Booting from the first boot device...", TextConsole::kGrey},
+};
+constexpr std::string_view kBootFromDisk = "Booting from the first boot device...";
+constexpr std::string_view kBootFromCd = "Booting from CD-ROM...";
+constexpr BootLine kOsScript[] = {
     {"ilo-sim simulated Linux console", TextConsole::kCyan},
     {"", TextConsole::kGrey},
 };
+constexpr std::size_t kBootDeviceStep = std::size(kPostScript);
+constexpr std::size_t kPromptStep = kBootDeviceStep + 1 + std::size(kOsScript);
 constexpr std::string_view kPrompt = "root@ilo-sim:~# ";
 
 }  // namespace
@@ -37,7 +43,9 @@ Machine::Machine(const Options& options, TimePoint now)
 void Machine::start_boot(TimePoint now) {
   console_.clear();
   phase_ = PowerPhase::booting;
-  boot_line_ = 0;
+  boot_step_ = 0;
+  cd_waiting_ = false;
+  reboot_wanted_ = false;
   deadline_ = now;
   ++boots_;
   ++power_generation_;
@@ -47,6 +55,8 @@ void Machine::start_boot(TimePoint now) {
 void Machine::power_off() {
   console_.clear();
   phase_ = PowerPhase::off;
+  cd_waiting_ = false;
+  reboot_wanted_ = false;
   ++power_generation_;
   update_status();
 }
@@ -82,6 +92,10 @@ void Machine::power(PowerAction action, TimePoint now) {
 }
 
 void Machine::tick(TimePoint now) {
+  if (reboot_wanted_) {
+    reboot_wanted_ = false;
+    if (powered()) start_boot(now);
+  }
   switch (phase_) {
     case PowerPhase::shutting_down:
       if (now >= deadline_) power_off();
@@ -90,12 +104,23 @@ void Machine::tick(TimePoint now) {
       if (now >= deadline_) start_boot(now);
       break;
     case PowerPhase::booting:
-      while (phase_ == PowerPhase::booting && now >= deadline_) {
-        if (boot_line_ < std::size(kBootScript)) {
-          const auto& line = kBootScript[boot_line_++];
+      while (phase_ == PowerPhase::booting && !cd_waiting_ && now >= deadline_) {
+        const std::size_t step = boot_step_++;
+        deadline_ += options_.boot_step;
+        if (step < kBootDeviceStep) {
+          console_.write(kPostScript[step].text, kPostScript[step].colour);
+          console_.write("\n");
+        } else if (step == kBootDeviceStep) {
+          console_.write(boot_disc_ ? kBootFromCd : kBootFromDisk);
+          console_.write("\n");
+          if (boot_disc_) {
+            cd_waiting_ = true;  // until the drive has read the disc (cd_boot_done)
+            ++cd_boots_;
+          }
+        } else if (step < kPromptStep) {
+          const auto& line = kOsScript[step - kBootDeviceStep - 1];
           console_.write(line.text, line.colour);
           console_.write("\n");
-          deadline_ += options_.boot_step;
         } else {
           console_.write(kPrompt, TextConsole::kGreen);
           phase_ = PowerPhase::running;
@@ -109,29 +134,61 @@ void Machine::tick(TimePoint now) {
 }
 
 void Machine::keyboard(std::uint8_t modifiers, const std::array<std::uint8_t, 6>& keys) {
-  const bool shift = (modifiers & (kModLeftShift | kModRightShift)) != 0;
   for (std::uint8_t k : keys) {
     if (k == 0 || std::find(held_.begin(), held_.end(), k) != held_.end()) continue;
     ++keys_typed_;
-    if (!powered()) continue;
-    const auto c = hid_to_ascii(k, shift);
-    if (!c) continue;
-    if (*c == '\b') {
-      console_.backspace();
-    } else if (*c == '\n') {
-      console_.write("\n");
-      if (phase_ == PowerPhase::running) console_.write(kPrompt, TextConsole::kGreen);
-    } else if (*c != '\t') {
-      console_.write(std::string_view(&*c, 1), TextConsole::kWhite);
-    }
+    if (powered()) type_key(k, modifiers);
   }
   held_ = keys;
 }
 
+void Machine::type_key(std::uint8_t usage, std::uint8_t modifiers) {
+  const bool shift = (modifiers & (kModLeftShift | kModRightShift)) != 0;
+  const bool ctrl = (modifiers & (kModLeftCtrl | kModRightCtrl)) != 0;
+  const bool alt = (modifiers & (kModLeftAlt | kModRightAlt)) != 0;
+  if (ctrl && alt && (usage == kHidDelete || usage == kHidKeypadPeriod)) {
+    reboot_wanted_ = true;  // the console's Ctrl-Alt-Del: reboot
+    return;
+  }
+  if (ctrl && usage >= kHidA && usage <= kHidZ) {
+    // A Linux console echoes a control character as caret notation.
+    const char echo[] = {'^', static_cast<char>('A' + (usage - kHidA))};
+    console_.write(std::string_view(echo, sizeof echo), TextConsole::kWhite);
+    return;
+  }
+  const auto c = hid_to_ascii(usage, shift);
+  if (!c) return;
+  if (*c == '\b') {
+    console_.backspace();
+  } else if (*c == '\n') {
+    console_.write("\n");
+    if (phase_ == PowerPhase::running) console_.write(kPrompt, TextConsole::kGreen);
+  } else if (*c != '\t') {
+    console_.write(std::string_view(&*c, 1), TextConsole::kWhite);
+  }
+}
+
 void Machine::pointer(int abs_x, int abs_y, std::uint8_t buttons) {
-  pointer_x_ = std::clamp(abs_x, 0, 3000) * options_.width / 3000;
-  pointer_y_ = std::clamp(abs_y, 0, 3000) * options_.height / 3000;
+  // HP's client sends floor(3000 * p / size) for pixel p; the smallest pixel with that value is
+  // ceil(abs * size / 3000), exact while size <= 3000 (the video protocol's sizes all are).
+  const auto to_pixel = [](int abs, int size) {
+    const long long a = std::clamp(abs, 0, 3000);
+    return static_cast<int>((a * size + 2999) / 3000);
+  };
+  pointer_x_ = to_pixel(abs_x, options_.width);
+  pointer_y_ = to_pixel(abs_y, options_.height);
   pointer_buttons_ = buttons;
+}
+
+void Machine::set_boot_disc(bool present, TimePoint now) {
+  boot_disc_ = present;
+  if (!present) cd_boot_done(now);  // nothing left to boot from
+}
+
+void Machine::cd_boot_done(TimePoint now) {
+  if (!cd_waiting_) return;
+  cd_waiting_ = false;
+  deadline_ = now;  // the OS lines follow at the boot pace from now
 }
 
 void Machine::print(const std::string& line, Rgb colour) {

@@ -1,7 +1,9 @@
-// The simulated server behind the simulated iLO: its power, its text console (POST and boot
-// banner, a shell prompt that echoes typed keys), its keyboard and pointer. Time is passed in
-// (tick), so tests drive it deterministically; it does no I/O and knows nothing of the wire.
-// The network servers poll power_generation()/screen generation to notice changes.
+// The simulated server behind the simulated iLO: its power, its text console (POST banner, the
+// boot from the disk or from the virtual CD-ROM, a shell prompt that echoes typed keys as a
+// Linux console does), its keyboard and pointer. Time is passed in (tick), so tests drive it
+// deterministically; it does no I/O, knows nothing of the wire and does not read the disc (the
+// virtual-media server does, when cd_boots() changes). The network servers poll
+// power_generation()/screen generation to notice changes.
 #pragma once
 
 #include <array>
@@ -44,10 +46,26 @@ class Machine {
   void power(PowerAction action, TimePoint now);
   void tick(TimePoint now);  // advances the boot script and pending power transitions
 
-  // A keyboard report: modifier byte and six key slots (rc-input.md §3). New keys type.
+  // A keyboard report: modifier byte and six key slots (rc-input.md §3). New keys type: with
+  // Ctrl held a letter echoes as "^C" (caret, upper-case letter); keypad keys type their
+  // characters (Num Lock is always on); Ctrl-Alt-Delete (or Ctrl-Alt-keypad '.') reboots at the
+  // next tick, like a reset.
   void keyboard(std::uint8_t modifiers, const std::array<std::uint8_t, 6>& keys);
-  // Pointer in absolute units 0..3000 (rc-input.md §4); stored in screen pixels.
+  // Pointer in absolute units 0..3000 (rc-input.md §4); stored in screen pixels as the smallest
+  // pixel HP's client scales to that value (floor(3000 * pixel / size), rc-input.md §4), so
+  // every pixel a client reports comes back exactly, at every screen size up to 3000 pixels.
   void pointer(int abs_x, int abs_y, std::uint8_t buttons);
+
+  // The boot device: with a disc in the virtual drive (the virtual-media server says so) the
+  // boot after POST is from the CD-ROM: the machine prints "Booting from CD-ROM...", counts a
+  // CD-ROM boot and waits until cd_boot_done() (the server has read the disc, printing its
+  // progress, or failed) before it starts the OS and its prompt. Without a disc it boots from
+  // the disk at once. Taking the disc away during the wait ends the wait.
+  void set_boot_disc(bool present, TimePoint now);
+  void cd_boot_done(TimePoint now);
+  [[nodiscard]] bool cd_boot_pending() const noexcept { return cd_waiting_; }
+  // Counts CD-ROM boots started; a new value means: read the disc now.
+  [[nodiscard]] std::uint64_t cd_boots() const noexcept { return cd_boots_; }
 
   [[nodiscard]] bool powered() const noexcept { return phase_ != PowerPhase::off && phase_ != PowerPhase::cycling; }
   [[nodiscard]] PowerPhase phase() const noexcept { return phase_; }
@@ -72,12 +90,17 @@ class Machine {
   void start_boot(TimePoint now);
   void power_off();
   void update_status();
+  void type_key(std::uint8_t usage, std::uint8_t modifiers);
 
   Options options_;
   TextConsole console_;
   PowerPhase phase_ = PowerPhase::off;
   TimePoint deadline_{};
-  std::size_t boot_line_ = 0;
+  std::size_t boot_step_ = 0;    // POST lines, the boot device line, then the OS lines
+  bool boot_disc_ = false;
+  bool cd_waiting_ = false;
+  std::uint64_t cd_boots_ = 0;
+  bool reboot_wanted_ = false;   // Ctrl-Alt-Delete: reboot at the next tick
   std::uint64_t power_generation_ = 0;
   std::uint64_t boots_ = 0;
   std::array<std::uint8_t, 6> held_{};

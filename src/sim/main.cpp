@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(5, 10000))->capture_default_str();
   app.add_option("--ping-interval", config.ping_interval_ms, "in-band ping period in ms (0 = never)")
       ->check(CLI::Range(0, 3600000))->capture_default_str();
+  app.add_option("--vm-poll-interval", config.vm_poll_interval_ms,
+                 "ms between the idle virtual drive's media-change polls")
+      ->check(CLI::Range(10, 3600000))->capture_default_str();
+  app.add_option("--busy-timeout", config.busy_timeout_ms,
+                 "ms a client told the console is busy may take to answer (seize or share)")
+      ->check(CLI::Range(1, 3600000))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   std::string error;

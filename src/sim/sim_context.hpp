@@ -33,6 +33,8 @@ struct SimConfig {
   int frame_interval_ms = 100;             // console update period
   int ping_interval_ms = 5000;             // in-band ping (command 16) period; 0 = never
   int seize_countdown_s = 5;               // countdown sent to an owner asked to give way
+  int busy_timeout_ms = 60000;             // after 'S': how long the client may take to answer
+  int vm_poll_interval_ms = 500;           // idle virtual drive: GET EVENT STATUS NOTIFICATION
 };
 
 struct SimContext {

@@ -76,7 +76,7 @@ std::error_code Simulator::start(std::string& error) {
     error = "cannot listen on the console port " + std::to_string(c.rc_port) + ": " + ec.message();
     return ec;
   }
-  vm_ = std::make_unique<VmServer>(io_, ctx_);
+  vm_ = std::make_unique<VmServer>(io_, ctx_, VmServerOptions::from(c));
   if ((ec = vm_->listen({address, c.vm_port}))) {
     error = "cannot listen on the virtual-media port " + std::to_string(c.vm_port) + ": " + ec.message();
     return ec;

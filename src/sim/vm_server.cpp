@@ -1,9 +1,11 @@
 // VmServer and its connection (see vm_server.hpp). Each connection is two coroutines on the
 // io_context's thread: a reader that feeds every received byte to the Initiator, and a writer
 // spawned per request that sends it through the connection's FaultInjector. The server's tick
-// watches the machine's boots, polls idle drives and enforces handshake and reply timeouts.
+// watches the machine's CD-ROM boots, polls idle drives and enforces handshake and reply
+// timeouts.
 #include "sim/vm_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <utility>
@@ -265,6 +267,7 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
     shown_status_ = status;
     server_.ctx_.machine.set_drive_status(status);
     const auto& disc = initiator_.disc();
+    server_.ctx_.machine.set_boot_disc(disc.present, Clock::now());
     server_.ctx_.machine.print(
         disc.present ? "Virtual CD-ROM: " + status + " (" + std::to_string(disc.blocks) + " blocks)"
                      : "Virtual CD-ROM: no disc");
@@ -293,9 +296,15 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
 
 // ---- VmServer ----
 
+VmServerOptions VmServerOptions::from(const SimConfig& config) {
+  VmServerOptions options;
+  options.poll_interval = std::chrono::milliseconds(std::max(1, config.vm_poll_interval_ms));
+  return options;
+}
+
 VmServer::VmServer(asio::io_context& io, SimContext& ctx, Options options)
     : ctx_(ctx), options_(options), acceptor_(io), ticker_(io),
-      last_boots_(ctx.machine.boots()) {}
+      last_cd_boots_(ctx.machine.cd_boots()) {}
 
 VmServer::~VmServer() { stop(); }
 
@@ -354,15 +363,17 @@ void VmServer::schedule_tick() {
 }
 
 void VmServer::on_tick() {
-  const std::uint64_t boots = ctx_.machine.boots();
-  if (boots != last_boots_) {
-    last_boots_ = boots;
-    if (active_ && active_->serving() && active_->initiator().disc().present) {
-      ctx_.machine.print("Booting from the virtual CD-ROM");
-      read_wanted_ = true;
-    }
-  }
   const auto now = Clock::now();
+  // The machine's POST is over and it boots from the disc: read it all (its progress and
+  // result are printed as the boot's), then let the machine go on (on_read_finished).
+  const std::uint64_t cd_boots = ctx_.machine.cd_boots();
+  if (cd_boots != last_cd_boots_) {
+    last_cd_boots_ = cd_boots;
+    if (active_ && active_->serving() && active_->initiator().disc().present)
+      read_wanted_ = true;
+    else
+      ctx_.machine.cd_boot_done(now);
+  }
   const auto all = connections_;  // tick() may close and remove a connection
   for (const auto& c : all) c->tick(now);
 }
@@ -397,13 +408,16 @@ void VmServer::on_read_finished(const vm::Initiator& initiator, Clock::duration 
     ctx_.machine.print("Virtual CD-ROM: read " + std::to_string(initiator.bytes_read()) +
                        " bytes in " + std::to_string(ms) + " ms, SHA-256 " +
                        (last_sha256_ ? to_hex(*last_sha256_) : std::string("not computed")));
+    ctx_.machine.cd_boot_done(Clock::now());
     return;
   }
   ++reads_failed_;
   // A new medium is read anew (the enumeration that follows leaves read_wanted_ set); a
   // missing medium or a broken reply ends the boot.
-  if (initiator.last_result() != vm::Initiator::JobResult::medium_changed) read_wanted_ = false;
+  const bool again = initiator.last_result() == vm::Initiator::JobResult::medium_changed;
+  if (!again) read_wanted_ = false;
   ctx_.machine.print("Virtual CD-ROM: read interrupted");
+  if (!again) ctx_.machine.cd_boot_done(Clock::now());
 }
 
 void VmServer::on_closed(Connection& c, bool abnormal) {
@@ -417,6 +431,7 @@ void VmServer::on_closed(Connection& c, bool abnormal) {
   last_close_reason_ = c.close_reason();
   active_.reset();
   if (stopped_) return;
+  ctx_.machine.set_boot_disc(false, Clock::now());  // ends a CD-ROM boot waiting for it
   ctx_.machine.set_drive_status("no disc");
   ctx_.machine.print("Virtual CD-ROM disconnected: " + last_close_reason_);
 }
@@ -445,6 +460,7 @@ nlohmann::json VmServer::state() const {
   j["connections"] = connections_accepted_;
   j["reconnects"] = reconnects_;
   j["timeouts"] = timeouts_;
+  j["poll_interval_ms"] = options_.poll_interval.count();
   j["refused"] = {{"busy", refused_busy_},
                   {"auth", refused_auth_},
                   {"device_type", refused_device_},

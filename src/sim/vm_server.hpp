@@ -1,7 +1,7 @@
 // ilo-sim's virtual-media port (virtual-media.md §11): accepts one CD-ROM connection at a time,
 // checks its connect request against the web sessions and plays the host's USB storage stack
 // with the core's Initiator (enumerate, watch for medium changes, read the whole disc when the
-// machine boots or on demand). A thin Asio shell: no client session code (STYLE.md §10), no
+// machine boots from it or on demand; it tells the machine whether a disc is in). A thin Asio shell: no client session code (STYLE.md §10), no
 // floppy/USB-key model. Everything runs on the io_context's single thread.
 #pragma once
 
@@ -33,6 +33,9 @@ struct VmServerOptions {
   std::chrono::milliseconds request_timeout{10000}; // no complete reply: close
   std::chrono::milliseconds handshake_timeout{10000};
   int receive_buffer_bytes = 1 << 20;  // SO_RCVBUF of accepted sockets (0: autotuning)
+
+  // The defaults above with what ilo-sim's command line sets (--vm-poll-interval).
+  static VmServerOptions from(const SimConfig& config);
 };
 
 class VmServer {
@@ -83,7 +86,7 @@ class VmServer {
 
   std::vector<std::shared_ptr<Connection>> connections_;  // handshaking or serving
   std::shared_ptr<Connection> active_;                    // the accepted CD-ROM connection
-  std::uint64_t last_boots_ = 0;
+  std::uint64_t last_cd_boots_ = 0;  // the machine's CD-ROM boots already served
   bool read_wanted_ = false;  // a full read is due (survives a reconnection)
   bool eject_wanted_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers check it before using this

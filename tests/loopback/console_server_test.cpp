@@ -884,6 +884,45 @@ TEST(ConsoleServer, PhantomOwnerOfTheBusyFaultAllowsASeize) {
   EXPECT_TRUE(c.wait_for_screen(h));
 }
 
+// HP's busy dialog waits for a person: the answer to 'S' may take longer than the handshake's
+// own timeout (1 s here), up to the busy timeout, which is counted when it closes a client.
+TEST(ConsoleServer, BusyAnswerMayTakeLongerThanTheHandshakeTimeout) {
+  SimConfig config = test_config();
+  config.busy_timeout_ms = 5000;
+  ConsoleServerOptions options;
+  options.handshake_timeout = 1s;
+  Harness h(config, options);
+  h.add_fault("busy");
+  ConsoleClient c(h.port(), h.login());
+  ASSERT_EQ(c.handshake(), kBusy);
+  std::this_thread::sleep_for(2s);  // the person reads the dialog
+  EXPECT_TRUE(c.raw.read_some(10ms).empty());
+  EXPECT_FALSE(c.raw.eof());
+  EXPECT_EQ(h.state()["counters"]["handshake_timeouts"], 0);
+  c.send_raw(kSeize);
+  ASSERT_EQ(c.status(), kOk);
+  EXPECT_TRUE(c.wait_for_screen(h));
+}
+
+TEST(ConsoleServer, BusyTimeoutClosesASilentClientAndIsCounted) {
+  SimConfig config = test_config();
+  config.busy_timeout_ms = 500;
+  Harness h(config);
+  h.add_fault("busy");
+  ConsoleClient c(h.port(), h.login());
+  const auto asked = Clock::now();
+  ASSERT_EQ(c.handshake(), kBusy);
+  c.raw.read_to_eof(kWait);
+  EXPECT_TRUE(c.raw.eof());
+  const auto waited = Clock::now() - asked;
+  EXPECT_GE(waited, 450ms);
+  EXPECT_LT(waited, 2500ms);
+  EXPECT_EQ(h.state()["counters"]["handshake_timeouts"], 1);
+  EXPECT_EQ(h.state()["counters"]["busy"], 1);
+}
+
+TEST(ConsoleServer, BusyTimeoutDefaultsToAMinute) { EXPECT_EQ(SimConfig{}.busy_timeout_ms, 60000); }
+
 // ---- Command connection --------------------------------------------------------------------
 
 TEST(ConsoleServer, CommandConnectionSendsStatusRecords) {
@@ -938,8 +977,8 @@ TEST(ConsoleServer, ReplayServesTheRecordingAndDecryptsInputWithItsKey) {
   EXPECT_EQ(c.decoder.health(), rc::DecoderHealth::healthy);
 
   // HP's client input recorded against a replay of this session, RC4 from its first byte:
-  // power reset, Ctrl-Alt-Del, 4 pointer reports, then A b 1 Enter: 13 keyboard reports, 5 of
-  // them pressing a new key.
+  // power reset, Ctrl-Alt-Del (which reboots the machine again at its next tick), 4 pointer
+  // reports, then A b 1 Enter: 13 keyboard reports, 5 of them pressing a new key.
   const auto before = h.on_io([&] {
     return std::pair(h.ctx().machine.boots(), h.ctx().machine.keys_typed());
   });
@@ -952,10 +991,16 @@ TEST(ConsoleServer, ReplayServesTheRecordingAndDecryptsInputWithItsKey) {
   EXPECT_EQ(state["connections"][0]["input"]["keyboard"], 13);
   EXPECT_EQ(state["connections"][0]["input"]["pointer"], 4);
   EXPECT_EQ(state["connections"][0]["phase"], "replay");
-  const auto after = h.on_io([&] {
-    return std::pair(h.ctx().machine.boots(), h.ctx().machine.keys_typed());
-  });
-  EXPECT_EQ(after.first, before.first + 1);
+  const auto machine = [&] {
+    return h.on_io([&] {
+      return std::pair(h.ctx().machine.boots(), h.ctx().machine.keys_typed());
+    });
+  };
+  const auto until = Clock::now() + kWait;
+  while (machine().first < before.first + 2 && Clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  const auto after = machine();
+  EXPECT_EQ(after.first, before.first + 2);
   EXPECT_EQ(after.second, before.second + 5);
 }
 

@@ -1,7 +1,15 @@
-// The simulated machine: power actions and their timing, boot banner, typed keys, rendering.
+// The simulated machine: power actions and their timing, boot banner and boot device, typed
+// keys (Ctrl, keypad, Ctrl-Alt-Delete), the pointer's pixel mapping, rendering.
 #include "sim/machine.hpp"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "rc/pointer_state.hpp"
 
 namespace ilo::sim {
 namespace {
@@ -113,6 +121,172 @@ TEST_F(MachineTest, PointerScalesToScreenPixels) {
   m.pointer(-5, 99999, 0);
   EXPECT_EQ(m.pointer_x(), 0);
   EXPECT_EQ(m.pointer_y(), 768);
+}
+
+TEST_F(MachineTest, CtrlLetterEchoesInCaretNotation) {
+  boot();
+  type(0x01, 0x06);  // left Ctrl + c
+  type(0x03, 0x06);  // Ctrl + Shift + c: the same
+  type(0x10, 0x1D);  // right Ctrl + z
+  type(0, 0x06);     // c alone
+  type(0x01, 0x1E);  // Ctrl + 1: not a letter, types as usual
+  EXPECT_NE(joined(m.console()).find("~# ^C^C^Zc1"), std::string::npos) << joined(m.console());
+  type(0x01, 0x28);  // Ctrl + Enter is still Enter
+  EXPECT_NE(joined(m.console()).find("~# ^C^C^Zc1\nroot@ilo-sim:~#"), std::string::npos)
+      << joined(m.console());
+  EXPECT_EQ(m.keys_typed(), 6u);
+}
+
+TEST_F(MachineTest, KeypadKeysEchoTheirCharacters) {
+  boot();
+  // Keypad 1..9, 0, '.', '/', '*', '-', '+' (Shift makes no difference), then keypad Enter.
+  for (std::uint8_t k = 0x59; k <= 0x63; ++k) type(0, k);
+  for (std::uint8_t k = 0x54; k <= 0x57; ++k) type(0x02, k);
+  type(0, 0x58);
+  EXPECT_NE(joined(m.console()).find("~# 1234567890./*-+\nroot@ilo-sim:~#"), std::string::npos)
+      << joined(m.console());
+}
+
+TEST_F(MachineTest, CtrlAltDeleteReboots) {
+  boot();
+  type(0, 0x04);
+  const auto boots = m.boots();
+  type(0x01, 0x4C);  // Ctrl-Delete: nothing
+  type(0x04, 0x4C);  // Alt-Delete: nothing
+  m.tick(t0 + 11s);
+  EXPECT_EQ(m.boots(), boots);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  type(0x05, 0x4C);  // Ctrl-Alt-Delete: reboots at the next tick
+  m.tick(t0 + 12s);
+  EXPECT_EQ(m.boots(), boots + 1);
+  EXPECT_EQ(m.phase(), PowerPhase::booting);
+  EXPECT_EQ(joined(m.console()).find("# a"), std::string::npos);
+  m.tick(t0 + 20s);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  EXPECT_NE(joined(m.console()).find("simulated by ilo-sim"), std::string::npos);
+  // Right-hand modifiers and the keypad's Delete ('.') too, as HP's menu sends them.
+  type(0x50, 0x63);
+  m.tick(t0 + 21s);
+  EXPECT_EQ(m.boots(), boots + 2);
+  // Nothing while off.
+  m.power(PowerAction::press_and_hold, t0 + 22s);
+  type(0x05, 0x4C);
+  m.tick(t0 + 23s);
+  EXPECT_FALSE(m.powered());
+  EXPECT_EQ(m.boots(), boots + 2);
+}
+
+// Every pixel rc::PointerState reports (HP's scaling, floor(3000 * p / size)) comes back as the
+// same pixel, on each axis, at several screen sizes (rounding abs * size / 3000 to nearest
+// would miss pixels at 1680x1050 and 2032x2047, for instance).
+TEST(MachinePointer, EveryPixelRoundTripsThroughTheClientScaling) {
+  for (const auto& [w, h] : {std::pair{1024, 768}, std::pair{640, 480}, std::pair{1680, 1050},
+                             std::pair{2032, 2047}, std::pair{64, 64}}) {
+    Machine m(Machine::Options{.width = w, .height = h}, Machine::TimePoint{});
+    rc::PointerState client;
+    client.set_screen(w, h);
+    for (int x = 0; x <= w; ++x) {
+      const auto r = client.update(x, 0, 0);
+      ASSERT_TRUE(r);
+      m.pointer(r->x, r->y, 0);
+      ASSERT_EQ(m.pointer_x(), x) << w << "x" << h << " abs " << r->x;
+      ASSERT_EQ(m.pointer_y(), 0);
+    }
+    for (int y = 0; y <= h; ++y) {
+      const auto r = client.update(w - 1, y, 0);
+      ASSERT_TRUE(r);
+      m.pointer(r->x, r->y, 0);
+      ASSERT_EQ(m.pointer_x(), w - 1);
+      ASSERT_EQ(m.pointer_y(), y) << w << "x" << h << " abs " << r->y;
+    }
+  }
+}
+
+// The rows of the console from the first one containing `first`, or nothing.
+std::vector<std::string> rows_from(const TextConsole& c, const std::string& first) {
+  auto rows = c.text_rows();
+  rows.pop_back();  // the status bar
+  const auto it = std::find_if(rows.begin(), rows.end(),
+                               [&](const auto& r) { return r.find(first) != std::string::npos; });
+  std::vector<std::string> out(it, rows.end());
+  while (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
+TEST_F(MachineTest, BootsFromTheCdAfterThePostBannerThenShowsThePrompt) {
+  boot();
+  m.set_boot_disc(true, t0 + 10s);
+  const auto cd_boots = m.cd_boots();
+  m.power(PowerAction::reset, t0 + 11s);
+  m.tick(t0 + 20s);  // long past the whole banner: waits for the drive
+  EXPECT_TRUE(m.cd_boot_pending());
+  EXPECT_EQ(m.cd_boots(), cd_boots + 1);
+  EXPECT_EQ(m.phase(), PowerPhase::booting);
+  // What the virtual-media server prints while it reads the disc.
+  m.print("Virtual CD-ROM: reading DISC, 4096 bytes");
+  m.print("Virtual CD-ROM: 50% read");
+  m.print("Virtual CD-ROM: read 4096 bytes in 3 ms, SHA-256 00ff");
+  m.tick(t0 + 30s);
+  EXPECT_EQ(m.phase(), PowerPhase::booting);  // still waiting
+  m.cd_boot_done(t0 + 31s);
+  EXPECT_FALSE(m.cd_boot_pending());
+  m.tick(t0 + 40s);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  const std::vector<std::string> expected = {
+      "HPE ProLiant DL360 Gen9 (simulated by ilo-sim)",
+      "System ROM P89 v2.80, iLO 4 firmware 2.54",
+      "Memory test: 32768 MB OK",
+      "Processor 1: simulated Xeon @ 2.40GHz, 12 cores",
+      "Press F9 for System Utilities, F11 for the boot menu",
+      "",
+      "Booting from CD-ROM...",
+      "Virtual CD-ROM: reading DISC, 4096 bytes",
+      "Virtual CD-ROM: 50% read",
+      "Virtual CD-ROM: read 4096 bytes in 3 ms, SHA-256 00ff",
+      "ilo-sim simulated Linux console",
+      "",
+      "root@ilo-sim:~#",
+  };
+  EXPECT_EQ(rows_from(m.console(), "HPE ProLiant"), expected) << joined(m.console());
+  EXPECT_EQ(joined(m.console()).find("first boot device"), std::string::npos);
+}
+
+TEST_F(MachineTest, BootsFromTheDiskWithoutADisc) {
+  boot();
+  const auto cd_boots = m.cd_boots();
+  m.power(PowerAction::reset, t0 + 11s);
+  m.tick(t0 + 20s);
+  EXPECT_FALSE(m.cd_boot_pending());
+  EXPECT_EQ(m.cd_boots(), cd_boots);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  const auto rows = rows_from(m.console(), "Booting from");
+  ASSERT_EQ(rows.size(), 4u) << joined(m.console());
+  EXPECT_EQ(rows[0], "Booting from the first boot device...");
+  EXPECT_EQ(rows[1], "ilo-sim simulated Linux console");
+  EXPECT_EQ(rows[3], "root@ilo-sim:~#");
+}
+
+TEST_F(MachineTest, CdBootEndsWhenTheDiscGoesAwayOrThePowerDoes) {
+  boot();
+  m.set_boot_disc(true, t0 + 10s);
+  m.power(PowerAction::reset, t0 + 11s);
+  m.tick(t0 + 20s);
+  ASSERT_TRUE(m.cd_boot_pending());
+  m.set_boot_disc(false, t0 + 21s);  // the drive disconnected
+  EXPECT_FALSE(m.cd_boot_pending());
+  m.tick(t0 + 22s);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  // Power off while waiting, then on without a disc: no wait.
+  m.set_boot_disc(true, t0 + 23s);
+  m.power(PowerAction::reset, t0 + 23s);
+  m.tick(t0 + 30s);
+  ASSERT_TRUE(m.cd_boot_pending());
+  m.power(PowerAction::press_and_hold, t0 + 31s);
+  EXPECT_FALSE(m.cd_boot_pending());
+  m.set_boot_disc(false, t0 + 32s);
+  m.power(PowerAction::momentary_press, t0 + 33s);
+  m.tick(t0 + 40s);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
 }
 
 TEST_F(MachineTest, RendersGlyphPixels) {
