@@ -1,0 +1,334 @@
+// The companion end to end: Companion (this process) supervising the real ilofs-rc binary,
+// which drives the real ilo-sim binary's console. The frame read through the shared memory
+// must equal the simulated screen (SHA-256), commands must reach the machine, faults and a
+// killed companion must heal by themselves, and no secret may reach a log line (the child's
+// stderr is forwarded into the log, so it is checked too). Keys come from the product's
+// SessionOwner logged in to the simulator, as in the mount.
+#include <signal.h>
+#include <syslog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bytes/hex.hpp"
+#include "rc/text_keys.hpp"
+#include "rcd/companion.hpp"
+#include "session/session_owner.hpp"
+#include "sim_process.hpp"
+#include "vm/sha256.hpp"
+
+namespace ilo {
+namespace {
+
+using namespace std::chrono_literals;
+using rcd::Companion;
+using rcd::CompanionOptions;
+using rcd::LinkState;
+using test::SimProcess;
+using test::wait_until;
+
+// Every log line of a companion, for the secret check and for failure messages.
+class Logs {
+ public:
+  void add(int priority, const std::string& text) {
+    std::lock_guard lock(mutex_);
+    lines_.push_back(std::to_string(priority) + " " + text);
+  }
+  std::string all() const {
+    std::lock_guard lock(mutex_);
+    std::string s;
+    for (const auto& l : lines_) s += l + "\n";
+    return s;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+// One simulator, the session owner logged in, and a started companion.
+struct Rig {
+  explicit Rig(std::vector<std::string> sim_args, net::BusyPolicy busy = net::BusyPolicy::fail)
+      : sim([&] {
+          sim_args.insert(sim_args.end(), {"--frame-interval", "50", "--ping-interval", "300"});
+          return sim_args;
+        }()) {
+    if (!sim.error().empty()) return;
+    session::SessionOwnerOptions so;
+    so.host = "127.0.0.1";
+    so.https_port = sim.https_port();
+    so.password = session::Secret(SimProcess::password());
+    so.tls.pin_sha256 = sim.fingerprint();
+    so.keepalive_interval = 0ms;  // renewals in these tests come from the companion only
+    so.log = [this](int p, const std::string& t) { logs.add(p, "session: " + t); };
+    owner = std::make_unique<session::SessionOwner>(std::move(so));
+    std::string error;
+    if (owner->login(error)) {
+      ADD_FAILURE() << "login: " << error;
+      return;
+    }
+    remember_keys();
+    keys_seen = owner->subscribe([this](const session::SessionKeys&) { remember_keys(); });
+    CompanionOptions o;
+    o.program = ILOFS_RC_EXE;
+    o.host = "127.0.0.1";
+    o.busy = busy;
+    o.policy.backoff_initial = 100ms;
+    o.policy.backoff_max = 1000ms;
+    o.policy.handshake_timeout = 3000ms;
+    o.restart_initial = 200ms;
+    o.restart_max = 2000ms;
+    o.command_timeout = 10'000ms;
+    o.debug = true;  // debug lines must be free of secrets too
+    o.log = [this](int p, const std::string& t) { logs.add(p, t); };
+    companion = std::make_unique<Companion>(o, *owner);
+    companion->start();
+  }
+  ~Rig() {
+    if (companion) companion->stop();
+    companion.reset();
+    keys_seen.reset();
+    owner.reset();  // logs out
+    check_no_secret();
+  }
+
+  void remember_keys() {
+    const auto k = owner->keys();
+    if (!k) return;
+    std::lock_guard lock(secrets_mutex);
+    secrets.push_back(k->session_key.text());
+    secrets.push_back(k->enc_key.text());
+  }
+  void check_no_secret() {
+    const std::string text = lower(logs.all());
+    EXPECT_EQ(text.find(lower(SimProcess::password())), std::string::npos);
+    std::lock_guard lock(secrets_mutex);
+    for (const auto& s : secrets) {
+      EXPECT_EQ(text.find(lower(s)), std::string::npos) << "a key reached the log";
+    }
+  }
+
+  // The companion's frame equals the simulated screen now.
+  bool frame_matches() const {
+    rcd::FrameSnapshot f;
+    if (!companion->snapshot(f)) return false;
+    const auto state = sim.state();
+    if (!state.is_object()) return false;
+    return to_hex(vm::Sha256::of(f.pixels)) == state["screen"]["sha256"].get<std::string>();
+  }
+  bool console_up() const { return companion->status().console == LinkState::up; }
+  bool sim_power_is(const char* v) const {
+    const auto s = sim.state();
+    return s.is_object() && s["power"] == v;
+  }
+
+  SimProcess sim;
+  Logs logs;
+  std::unique_ptr<session::SessionOwner> owner;
+  std::shared_ptr<void> keys_seen;
+  std::mutex secrets_mutex;
+  std::vector<std::string> secrets;
+  std::unique_ptr<Companion> companion;
+};
+
+#define ASSERT_RIG(rig) \
+  ASSERT_EQ((rig).sim.error(), "");  \
+  ASSERT_TRUE((rig).companion)
+
+// Each cipher: the published frame is the simulated screen; typed keys and a pointer action
+// reach the machine, and each command returns once written.
+class CompanionCipher : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CompanionCipher, FrameKeysPointer) {
+  Rig rig({"--cipher", GetParam()});
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
+  ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
+  // The status follows the frame within one report interval.
+  ASSERT_TRUE(wait_until([&] { return rig.companion->status().width > 0; }));
+  const auto st = rig.companion->status();
+  EXPECT_GT(st.pid, 0);
+  EXPECT_EQ(st.width, rig.sim.state()["screen"]["width"].get<int>());
+  EXPECT_GT(st.frames, 0u);
+  EXPECT_GT(rig.companion->frame_sequence(), 0u);
+
+  // Typing before the machine's shell runs would be eaten by its boot script.
+  ASSERT_TRUE(wait_until([&] { return rig.sim.state()["phase"] == "running"; }, 15s));
+  std::error_code ec;
+  const auto reports = rc::reports_for_text("hello\n", ec);
+  ASSERT_FALSE(ec);
+  EXPECT_FALSE(rig.companion->keys(reports));
+  EXPECT_TRUE(wait_until([&] { return test::state_text(rig.sim.state()).find("hello") != std::string::npos; }));
+  EXPECT_TRUE(wait_until([&] { return rig.sim.state()["keys_typed"] == 6; }));
+  EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }));
+
+  const int w = st.width, h = st.height;
+  const rc::PointerAction click[] = {{w / 4, h / 2, rc::kButtonLeft}, {-1, -1, 0}};
+  EXPECT_FALSE(rig.companion->pointer(click));
+  EXPECT_TRUE(wait_until([&] {
+    const auto p = rig.sim.state()["pointer"];
+    // The machine maps the absolute 0..3000 back to pixels: within one pixel of ours.
+    return std::abs(p["x"].get<int>() - w / 4) <= 1 && std::abs(p["y"].get<int>() - h / 2) <= 1 &&
+           p["buttons"] == 0;
+  })) << rig.sim.state()["pointer"].dump();
+  // Outside the screen: refused whole.
+  const rc::PointerAction outside[] = {{w + 5, 1, 0}};
+  EXPECT_EQ(rig.companion->pointer(outside), std::errc::invalid_argument);
+  EXPECT_FALSE(rig.companion->refresh());
+  EXPECT_EQ(rig.sim.state()["console"]["counters"]["protocol_errors"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ciphers, CompanionCipher,
+                         ::testing::Values("rc4", "aes128", "aes256", "none"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// Power words reach the machine; off publishes 0x0 (no video), on brings a frame back.
+TEST(Companion, PowerOffPublishesNoVideoAndOnBringsTheFrameBack) {
+  Rig rig({});
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
+  EXPECT_TRUE(wait_until([&] { return rig.companion->status().power_on == std::optional<bool>(true); }));
+  EXPECT_FALSE(rig.companion->power(rc::PowerAction::press_and_hold));
+  EXPECT_TRUE(wait_until([&] { return rig.sim_power_is("off"); }));
+  rcd::FrameSnapshot f;
+  EXPECT_TRUE(wait_until([&] { return rig.companion->snapshot(f) && f.width == 0 && f.height == 0; }));
+  EXPECT_TRUE(f.pixels.empty());
+  EXPECT_TRUE(wait_until([&] { return rig.companion->status().power_on == std::optional<bool>(false); }));
+  EXPECT_TRUE(rig.frame_matches());  // the sim's hash of no pixels
+
+  EXPECT_FALSE(rig.companion->power(rc::PowerAction::momentary_press));
+  EXPECT_TRUE(wait_until([&] { return rig.sim_power_is("on"); }));
+  EXPECT_TRUE(wait_until([&] { return rig.companion->snapshot(f) && f.width > 0; }));
+  EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
+  EXPECT_TRUE(wait_until([&] { return rig.companion->status().power_on == std::optional<bool>(true); }));
+}
+
+// Waits until the simulator has dropped the connection (its fault counter), then measures
+// until the companion publishes a whole frame equal to the screen again. The start is seen
+// through /sim/state, so it is late by at most one poll (a few ms on loopback).
+void expect_heals_after_drop(Rig& rig, const char* what) {
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = rig.sim.state();
+    return s.is_object() && s["console"]["counters"]["fault_drops"] == 1;
+  }, 15s)) << rig.logs.all();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto reconnects = rig.companion->status().reconnects;
+  const auto seq = rig.companion->frame_sequence();
+  ASSERT_TRUE(wait_until([&] {
+    return rig.companion->frame_sequence() > seq && rig.console_up() && rig.frame_matches();
+  }, 10s)) << rig.logs.all();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - t0).count();
+  std::printf("[ figure ] %s: whole frame again %lld ms after the drop (reconnects %llu -> %llu)\n",
+              what, static_cast<long long>(ms), static_cast<unsigned long long>(reconnects),
+              static_cast<unsigned long long>(rig.companion->status().reconnects));
+  EXPECT_LT(ms, 5000);
+}
+
+TEST(Companion, ConsoleDropReconnects) {
+  Rig rig({"--fault", "drop:rc:3000"});
+  ASSERT_RIG(rig);
+  expect_heals_after_drop(rig, "drop:rc");
+  EXPECT_TRUE(wait_until([&] { return rig.companion->status().reconnects == 1; }));
+  EXPECT_EQ(rig.companion->status().restarts, 0u);
+}
+
+TEST(Companion, CommandDropReconnects) {
+  Rig rig({"--fault", "drop:cmd:20"});
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
+  // The command connection came back on its own; the console never left.
+  EXPECT_TRUE(wait_until([&] { return rig.companion->status().command == LinkState::up; }, 8s))
+      << rig.logs.all();
+  // A second command session: the first was dropped by the fault.
+  EXPECT_TRUE(wait_until([&] {
+    return rig.sim.state()["console"]["counters"]["command_sessions"] == 2 &&
+           rig.companion->status().command == LinkState::up;
+  }, 8s)) << rig.sim.state()["console"].dump();
+  EXPECT_EQ(rig.companion->status().reconnects, 0u);  // the console stayed up
+  EXPECT_FALSE(rig.companion->power(rc::PowerAction::press_and_hold));
+  EXPECT_TRUE(wait_until([&] { return rig.sim_power_is("off"); }));
+}
+
+TEST(Companion, BusyFailIsAClearErrorWithoutConsole) {
+  Rig rig({"--fault", "busy"}, net::BusyPolicy::fail);
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return !rig.companion->status().console_error.empty(); }, 10s));
+  const auto st = rig.companion->status();
+  EXPECT_NE(st.console, LinkState::up);
+  std::printf("[ info ] busy + fail: %s\n", st.console_error.c_str());
+  EXPECT_EQ(rig.companion->power(rc::PowerAction::momentary_press), std::errc::not_connected);
+  rcd::FrameSnapshot f;
+  EXPECT_FALSE(rig.companion->snapshot(f));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_NE(rig.companion->status().console, LinkState::up);
+}
+
+TEST(Companion, BusySeizeWorks) {
+  Rig rig({"--fault", "busy"}, net::BusyPolicy::seize);
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
+  EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
+}
+
+// A killed companion is restarted; the frame comes back from the new one's memory.
+TEST(Companion, KilledCompanionIsRestarted) {
+  Rig rig({});
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
+  const auto seq = rig.companion->frame_sequence();
+  const int pid = rig.companion->status().pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(wait_until([&] { return rig.companion->status().restarts == 1; }, 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return rig.console_up() && rig.frame_matches(); }, 10s))
+      << rig.logs.all();
+  std::printf("[ figure ] companion SIGKILL: whole frame again %lld ms after the restart\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - t0).count()));
+  EXPECT_NE(rig.companion->status().pid, pid);
+  EXPECT_GT(rig.companion->frame_sequence(), seq);
+  EXPECT_EQ(rig.companion->status().restarts, 1u);
+}
+
+// The iLO forgets the login: the next console attempt is refused ('Q'), the companion reports
+// the stale generation, the owner logs in again and the new keys bring the console back.
+TEST(Companion, StaleKeyIsRenewedThroughTheOwner) {
+  Rig rig({});
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
+  const auto generation = rig.owner->keys()->generation;
+  std::string body;
+  ASSERT_EQ(rig.sim.post("/sim/sessions/expire", "{}", &body), 200) << body;
+  // A new console connection is needed for the iLO to check the key: restart the companion.
+  ASSERT_EQ(::kill(rig.companion->status().pid, SIGKILL), 0);
+  ASSERT_TRUE(wait_until([&] {
+    const auto k = rig.owner->keys();
+    return k && k->generation > generation;
+  }, 10s)) << rig.logs.all();
+  EXPECT_TRUE(wait_until([&] { return rig.console_up() && rig.frame_matches(); }, 10s))
+      << rig.logs.all();
+  EXPECT_GE(rig.owner->status().renewals, 1u);
+  EXPECT_GE(rig.sim.state()["console"]["counters"]["rejected"].get<int>(), 1);
+  EXPECT_NE(rig.logs.all().find("refused the keys of login"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ilo
