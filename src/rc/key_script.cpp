@@ -197,7 +197,10 @@ std::vector<KeyboardReport> parse_key_script(std::string_view text, std::error_c
       const std::string_view name = text.substr(i + 1, end - i - 1);
       const auto stroke = stroke_for_name(name);
       if (!stroke) {
+        // Quoted safely: printable ASCII as it is, any other byte as '?'.
         std::string shown(name.substr(0, kMaxNameShown));
+        for (char& ch : shown)
+          if (ch < ' ' || ch > '~') ch = '?';
         if (name.size() > kMaxNameShown) shown += "...";
         return refuse<KeyboardReport>(
             ec, detail, "unknown key name <" + shown + "> at offset " + std::to_string(i));

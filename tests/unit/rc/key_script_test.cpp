@@ -183,7 +183,10 @@ TEST(KeyScript, UnknownNamesAtTheirOffset) {
   EXPECT_EQ(refusal("<F13>"), "unknown key name <F13> at offset 0");
   EXPECT_EQ(refusal("<F0>"), "unknown key name <F0> at offset 0");
   EXPECT_EQ(refusal("<Enter >"), "unknown key name <Enter > at offset 0");
-  EXPECT_EQ(refusal("<Enter><Ctrl-\xC3\xA9>"), "unknown key name <Ctrl-\xC3\xA9> at offset 7");
+  // Bytes outside printable ASCII are quoted as '?'.
+  EXPECT_EQ(refusal("<Enter><Ctrl-\xC3\xA9>"), "unknown key name <Ctrl-?" "?> at offset 7");
+  EXPECT_EQ(refusal("<Enter\r>"), "unknown key name <Enter?> at offset 0");
+  EXPECT_EQ(refusal(std::string("<a\0b\x1b>", 6)), "unknown key name <a?b?> at offset 0");
   // Long names are shortened in the message.
   const std::string long_name(100, 'x');
   EXPECT_EQ(refusal("<" + long_name + ">"),
