@@ -1,0 +1,11 @@
+// The one translation from the error codes of every layer to an errno for FUSE replies
+// (STYLE.md §6). Unknown errors become EIO.
+#pragma once
+
+#include <system_error>
+
+namespace ilo::fs {
+
+int to_errno(std::error_code ec) noexcept;
+
+}  // namespace ilo::fs

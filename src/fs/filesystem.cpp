@@ -1,0 +1,917 @@
+// The mount's tree (see filesystem.hpp). Every handler finds its node, does one small thing
+// and replies once. Images: `cp` creates a file in the cache directory and writes into it; the
+// last close inserts it into the CD-ROM drive; `rm` ejects (the iLO sees the medium go) before
+// the cache file is removed; `ln -s` inserts a file where it is, without copying.
+//
+// Lock order: Impl::mutex_ (the image table) before the drive's and the companion's own
+// locks; screen_mutex_ is never held together with mutex_.
+#include "fs/filesystem.hpp"
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "fs/cdrom_drive.hpp"
+#include "fs/errno_map.hpp"
+#include "fs/log.hpp"
+#include "fs/status_report.hpp"
+#include "image/png_writer.hpp"
+#include "rc/key_script.hpp"
+#include "rcd/companion.hpp"
+
+namespace ilo::fs {
+namespace {
+
+// Fixed inodes of the control files; images get numbers from kFirstImage on, never reused.
+enum : fuse_ino_t {
+  kRoot = FUSE_ROOT_ID,
+  kPower,
+  kScreenPpm,
+  kScreenPng,
+  kKeyboard,
+  kMouse,
+  kStatus,
+  kFirstImage = 16,
+};
+
+struct ControlFile {
+  fuse_ino_t ino;
+  const char* name;
+  mode_t mode;
+};
+constexpr std::array<ControlFile, 6> kControls = {{
+    {kPower, "power", 0644},
+    {kScreenPpm, "screen.ppm", 0444},
+    {kScreenPng, "screen.png", 0444},
+    {kKeyboard, "keyboard", 0200},
+    {kMouse, "mouse", 0200},
+    {kStatus, "status", 0444},
+}};
+
+const ControlFile* control_by_ino(fuse_ino_t ino) {
+  for (const auto& c : kControls) {
+    if (c.ino == ino) return &c;
+  }
+  return nullptr;
+}
+const ControlFile* control_by_name(std::string_view name) {
+  for (const auto& c : kControls) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+// A name the CD-ROM takes: NAME.iso (case-insensitive suffix), a plain file name.
+bool is_iso_name(std::string_view name) {
+  if (name.size() <= 4 || name.find('/') != std::string_view::npos) return false;
+  std::string suffix(name.substr(name.size() - 4));
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return suffix == ".iso" && name.front() != '.';
+}
+
+struct Image {
+  fuse_ino_t ino = 0;
+  std::string name;
+  bool symlink = false;  // a link to `path` elsewhere; else `path` is the cache file
+  std::string path;
+  int writers = 0;       // handles open for writing
+  bool dirty = false;    // written since the last insertion: insert at the last close
+};
+
+// What an open file handle holds.
+struct Handle {
+  std::vector<std::uint8_t> data;  // the snapshot served by read() (screens, status, power)
+  int fd = -1;                     // image: the cache file
+  bool writer = false;
+  ~Handle() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// One buffer reading or writing a file descriptor at `pos` (FUSE_BUFVEC_INIT is C, not C++).
+fuse_bufvec fd_bufvec(std::size_t size, int fd, off_t pos) {
+  fuse_bufvec v{};
+  v.count = 1;
+  v.buf[0].size = size;
+  v.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+  v.buf[0].fd = fd;
+  v.buf[0].pos = pos;
+  return v;
+}
+fuse_bufvec mem_bufvec(std::size_t size, void* mem) {
+  fuse_bufvec v{};
+  v.count = 1;
+  v.buf[0].size = size;
+  v.buf[0].mem = mem;
+  return v;
+}
+
+Handle* handle_of(const fuse_file_info* fi) {
+  return reinterpret_cast<Handle*>(static_cast<std::uintptr_t>(fi->fh));
+}
+
+void reply_data(fuse_req_t req, const std::vector<std::uint8_t>& data, std::size_t size,
+                off_t off) {
+  if (off < 0 || static_cast<std::size_t>(off) >= data.size()) {
+    fuse_reply_buf(req, nullptr, 0);
+    return;
+  }
+  const auto start = static_cast<std::size_t>(off);
+  fuse_reply_buf(req, reinterpret_cast<const char*>(data.data() + start),
+                 std::min(size, data.size() - start));
+}
+
+std::string trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+}  // namespace
+
+struct Filesystem::Impl {
+  explicit Impl(FilesystemContext c) : context(std::move(c)), mount_time(std::time(nullptr)) {}
+
+  static Impl& of(fuse_req_t req) {
+    return *static_cast<Filesystem*>(fuse_req_userdata(req))->impl_;
+  }
+
+  // ---- attributes ----
+
+  void fill_control_attr(const ControlFile& c, struct stat& st) {
+    st.st_ino = c.ino;
+    st.st_mode = S_IFREG | c.mode;
+    st.st_nlink = 1;
+    st.st_size = static_cast<off_t>(control_size(c.ino));
+    st.st_mtime = st.st_ctime = st.st_atime = mount_time;
+  }
+
+  // Caller holds mutex.
+  bool fill_image_attr(const Image& image, struct stat& st) {
+    st.st_ino = image.ino;
+    st.st_nlink = 1;
+    if (image.symlink) {
+      st.st_mode = S_IFLNK | 0777;
+      st.st_size = static_cast<off_t>(image.path.size());
+      st.st_mtime = st.st_ctime = st.st_atime = mount_time;
+      return true;
+    }
+    struct stat file {};
+    if (::stat(image.path.c_str(), &file) != 0) return false;
+    st.st_mode = S_IFREG | 0644;
+    st.st_size = file.st_size;
+    st.st_blocks = file.st_blocks;
+    st.st_atim = file.st_atim;
+    st.st_mtim = file.st_mtim;
+    st.st_ctim = file.st_ctim;
+    return true;
+  }
+
+  int attr_of(fuse_ino_t ino, struct stat& st) {
+    st = {};
+    st.st_uid = context.uid;
+    st.st_gid = context.gid;
+    st.st_blksize = 4096;
+    if (ino == kRoot) {
+      st.st_ino = kRoot;
+      st.st_mode = S_IFDIR | 0755;
+      st.st_nlink = 2;
+      st.st_mtime = st.st_ctime = st.st_atime = mount_time;
+      return 0;
+    }
+    if (const auto* c = control_by_ino(ino)) {
+      fill_control_attr(*c, st);
+      return 0;
+    }
+    std::lock_guard lock(mutex);
+    const auto it = images.find(ino);
+    if (it == images.end()) return ENOENT;
+    return fill_image_attr(it->second, st) ? 0 : EIO;
+  }
+
+  // The size a fresh open would read (stat must be right for tools that trust it).
+  std::size_t control_size(fuse_ino_t ino) {
+    switch (ino) {
+      case kPower: return power_text().size();
+      case kScreenPpm:
+      case kScreenPng: {
+        std::lock_guard lock(screen_mutex);
+        refresh_screen_locked();
+        if (screen.width == 0) return 0;
+        return ino == kScreenPpm ? ppm_header.size() + screen.pixels.size() : png_locked().size();
+      }
+      case kStatus: return build_status(context).size();
+      default: return 0;
+    }
+  }
+
+  // ---- screens ----
+
+  // Takes a new snapshot when the companion published a newer frame. Holds screen_mutex.
+  void refresh_screen_locked() {
+    if (!context.companion) {
+      screen = {};
+      return;
+    }
+    const auto sequence = context.companion->frame_sequence();
+    if (sequence != 0 && sequence == screen.sequence) return;
+    rcd::FrameSnapshot fresh;
+    if (!context.companion->snapshot(fresh)) {
+      screen = {};
+      return;
+    }
+    screen = std::move(fresh);
+    png.clear();
+    ppm_header = "P6\n" + std::to_string(screen.width) + " " + std::to_string(screen.height) +
+                 "\n255\n";
+  }
+
+  const std::vector<std::uint8_t>& png_locked() {
+    if (png.empty() && screen.width > 0) {
+      std::error_code ec;
+      png = image::encode_png({screen.pixels, screen.width, screen.height,
+                               static_cast<std::size_t>(screen.width) * 3},
+                              ec);
+      if (ec) {
+        log_error("screen.png: " + ec.message());
+        png.clear();
+      }
+    }
+    return png;
+  }
+
+  int open_screen(fuse_ino_t ino, Handle& h) {
+    std::lock_guard lock(screen_mutex);
+    refresh_screen_locked();
+    if (screen.width == 0 || screen.height == 0) return ENODATA;
+    if (ino == kScreenPpm) {
+      h.data.reserve(ppm_header.size() + screen.pixels.size());
+      h.data.assign(ppm_header.begin(), ppm_header.end());
+      h.data.insert(h.data.end(), screen.pixels.begin(), screen.pixels.end());
+      return 0;
+    }
+    const auto& encoded = png_locked();
+    if (encoded.empty()) return EIO;
+    h.data = encoded;
+    return 0;
+  }
+
+  // ---- control files ----
+
+  std::string power_text() {
+    if (!context.companion) return "unknown\n";
+    const auto on = context.companion->status().power_on;
+    if (!on) return "unknown\n";
+    return *on ? "on\n" : "off\n";
+  }
+
+  int write_power(std::string_view text) {
+    const std::string word = trim(text);
+    rc::PowerAction action{};
+    if (word == "press") {
+      action = rc::PowerAction::momentary_press;
+    } else if (word == "hold") {
+      action = rc::PowerAction::press_and_hold;
+    } else if (word == "cycle") {
+      action = rc::PowerAction::cold_boot;
+    } else if (word == "reset") {
+      action = rc::PowerAction::reset;
+    } else {
+      log_warning("power: '" + word.substr(0, 40) +
+                  "' is not a power word (press, hold, cycle, reset)");
+      return EINVAL;
+    }
+    if (!context.companion) return ENOTCONN;
+    const auto ec = context.companion->power(action);
+    if (ec) log_warning("power " + word + ": " + ec.message());
+    else log_info("power: " + word);
+    return to_errno(ec);
+  }
+
+  int write_keyboard(std::string_view text) {
+    std::error_code ec;
+    std::string detail;
+    const auto reports = rc::parse_key_script(text, ec, &detail);
+    if (ec) {
+      log_warning("keyboard: " + detail + "; nothing typed");
+      return EINVAL;
+    }
+    if (reports.empty()) return 0;
+    if (!context.companion) return ENOTCONN;
+    ec = context.companion->keys(reports);
+    if (ec) log_warning("keyboard: " + ec.message());
+    return to_errno(ec);
+  }
+
+  int write_mouse(std::string_view text) {
+    std::lock_guard lock(mouse_mutex);  // one write at a time: `held` carries between them
+    std::uint8_t held = mouse_buttons;
+    std::error_code ec;
+    std::string detail;
+    const auto actions = rc::parse_pointer_script(text, held, ec, &detail);
+    if (ec) {
+      log_warning("mouse: " + detail + "; nothing sent");
+      return EINVAL;
+    }
+    if (actions.empty()) return 0;
+    if (!context.companion) return ENOTCONN;
+    ec = context.companion->pointer(actions);
+    if (ec) {
+      log_warning("mouse: " + ec.message());
+      return to_errno(ec);
+    }
+    mouse_buttons = held;
+    return 0;
+  }
+
+  // ---- images ----
+
+  // Caller holds mutex.
+  Image* image_by_name(std::string_view name) {
+    for (auto& [ino, image] : images) {
+      if (image.name == name) return &image;
+    }
+    return nullptr;
+  }
+  bool inserted(const Image& image) {
+    if (!context.cdrom) return false;
+    const auto s = context.cdrom->status();
+    return s.inserted && s.name == image.name;
+  }
+  Image& add_image(std::string name, bool symlink, std::string path) {
+    const fuse_ino_t ino = next_ino++;
+    Image& image = images[ino];
+    image.ino = ino;
+    image.name = std::move(name);
+    image.symlink = symlink;
+    image.path = std::move(path);
+    return image;
+  }
+  // Puts the image in the drive; a failure is logged (the file stays, not inserted).
+  void insert(const Image& image) {
+    if (!context.cdrom) return;
+    const auto ec = context.cdrom->insert(image.path, image.name);
+    if (ec) log_error("cdrom: cannot insert " + image.name + ": " + ec.message());
+    else log_info("cdrom: inserted " + image.name);
+  }
+
+  FilesystemContext context;
+  std::time_t mount_time;
+
+  std::mutex mutex;  // guards images and next_ino
+  std::map<fuse_ino_t, Image> images;
+  fuse_ino_t next_ino = kFirstImage;
+
+  std::mutex screen_mutex;  // guards screen, ppm_header, png
+  rcd::FrameSnapshot screen;
+  std::string ppm_header;
+  std::vector<std::uint8_t> png;
+
+  std::mutex mouse_mutex;  // guards mouse_buttons
+  std::uint8_t mouse_buttons = 0;
+};
+
+namespace {
+
+using Impl = Filesystem::Impl;
+constexpr double kTimeout = 0.0;  // attributes change behind the kernel's back: never cache
+
+void reply_entry(fuse_req_t req, Impl& fs, fuse_ino_t ino) {
+  fuse_entry_param e{};
+  const int err = fs.attr_of(ino, e.attr);
+  if (err) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  e.ino = ino;
+  e.attr_timeout = kTimeout;
+  e.entry_timeout = kTimeout;
+  fuse_reply_entry(req, &e);
+}
+
+void op_init(void* /*userdata*/, fuse_conn_info* conn) {
+  // Large writes: `cp` of an image moves 1 MiB per request instead of 128 KiB.
+  conn->max_write = 1u << 20;
+  if (conn->capable & FUSE_CAP_SPLICE_READ) conn->want |= FUSE_CAP_SPLICE_READ;
+  if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
+  if (conn->capable & FUSE_CAP_SPLICE_MOVE) conn->want |= FUSE_CAP_SPLICE_MOVE;
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_HANDLE_KILLPRIV);
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  auto& fs = Impl::of(req);
+  if (parent != kRoot) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (const auto* c = control_by_name(name)) {
+    reply_entry(req, fs, c->ino);
+    return;
+  }
+  fuse_ino_t ino = 0;
+  {
+    std::lock_guard lock(fs.mutex);
+    if (const auto* image = fs.image_by_name(name)) ino = image->ino;
+  }
+  if (ino == 0) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  reply_entry(req, fs, ino);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+  auto& fs = Impl::of(req);
+  struct stat st {};
+  const int err = fs.attr_of(ino, st);
+  if (err) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  fuse_reply_attr(req, &st, kTimeout);
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                fuse_file_info* fi) {
+  auto& fs = Impl::of(req);
+  if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  if (to_set & FUSE_SET_ATTR_SIZE) {
+    if (control_by_ino(ino)) {
+      // `echo word > power` opens with O_TRUNC: nothing to truncate in a control file.
+    } else {
+      std::lock_guard lock(fs.mutex);
+      const auto it = fs.images.find(ino);
+      if (it == fs.images.end()) {
+        fuse_reply_err(req, ENOENT);
+        return;
+      }
+      if (it->second.symlink || fs.inserted(it->second)) {
+        fuse_reply_err(req, EBUSY);
+        return;
+      }
+      const int rc = fi && handle_of(fi)->fd >= 0
+                         ? ::ftruncate(handle_of(fi)->fd, attr->st_size)
+                         : ::truncate(it->second.path.c_str(), attr->st_size);
+      if (rc != 0) {
+        fuse_reply_err(req, errno);
+        return;
+      }
+      it->second.dirty = true;
+    }
+  }
+  // Modes and times (cp -p, touch) are accepted and not kept: modes here are fixed by kind
+  // and a cache file has its own times.
+  op_getattr(req, ino, fi);
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  auto& fs = Impl::of(req);
+  std::string target;
+  {
+    std::lock_guard lock(fs.mutex);
+    const auto it = fs.images.find(ino);
+    if (it == fs.images.end() || !it->second.symlink) {
+      fuse_reply_err(req, EINVAL);
+      return;
+    }
+    target = it->second.path;
+  }
+  fuse_reply_readlink(req, target.c_str());
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (ino != kRoot) {
+    fuse_reply_err(req, ENOTDIR);
+    return;
+  }
+  fuse_reply_open(req, fi);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* /*fi*/) {
+  auto& fs = Impl::of(req);
+  if (ino != kRoot) {
+    fuse_reply_err(req, ENOTDIR);
+    return;
+  }
+  struct Entry {
+    std::string name;
+    fuse_ino_t ino;
+    mode_t type;
+  };
+  std::vector<Entry> entries = {{".", kRoot, S_IFDIR}, {"..", kRoot, S_IFDIR}};
+  for (const auto& c : kControls) entries.push_back({c.name, c.ino, S_IFREG});
+  {
+    std::lock_guard lock(fs.mutex);
+    for (const auto& [i, image] : fs.images) {
+      entries.push_back({image.name, i, static_cast<mode_t>(image.symlink ? S_IFLNK : S_IFREG)});
+    }
+  }
+  std::vector<char> buffer(size);
+  std::size_t used = 0;
+  for (std::size_t i = static_cast<std::size_t>(std::max<off_t>(off, 0)); i < entries.size();
+       ++i) {
+    struct stat st {};
+    st.st_ino = entries[i].ino;
+    st.st_mode = entries[i].type;
+    const std::size_t need =
+        fuse_add_direntry(req, buffer.data() + used, size - used, entries[i].name.c_str(), &st,
+                          static_cast<off_t>(i + 1));
+    if (need > size - used) break;
+    used += need;
+  }
+  fuse_reply_buf(req, buffer.data(), used);
+}
+
+int open_control(Impl& fs, fuse_ino_t ino, int flags, Handle& h) {
+  const int access = flags & O_ACCMODE;
+  const bool reads = access == O_RDONLY || access == O_RDWR;
+  const bool writes = access == O_WRONLY || access == O_RDWR;
+  switch (ino) {
+    case kPower:
+      if (reads) {
+        const auto text = fs.power_text();
+        h.data.assign(text.begin(), text.end());
+      }
+      return 0;
+    case kScreenPpm:
+    case kScreenPng:
+      if (writes) return EACCES;
+      return fs.open_screen(ino, h);
+    case kStatus: {
+      if (writes) return EACCES;
+      const auto text = build_status(fs.context);
+      h.data.assign(text.begin(), text.end());
+      return 0;
+    }
+    case kKeyboard:
+    case kMouse: return reads ? EACCES : 0;
+    default: return ENOENT;
+  }
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto& fs = Impl::of(req);
+  auto handle = std::make_unique<Handle>();
+  const int access = fi->flags & O_ACCMODE;
+  if (control_by_ino(ino)) {
+    const int err = open_control(fs, ino, fi->flags, *handle);
+    if (err) {
+      fuse_reply_err(req, err);
+      return;
+    }
+    fi->direct_io = 1;  // sizes change from one open to the next
+    fi->nonseekable = ino == kKeyboard || ino == kMouse || ino == kPower ? 1 : 0;
+  } else {
+    std::lock_guard lock(fs.mutex);
+    const auto it = fs.images.find(ino);
+    if (it == fs.images.end()) {
+      fuse_reply_err(req, ENOENT);
+      return;
+    }
+    Image& image = it->second;
+    const bool writes = access != O_RDONLY || (fi->flags & O_TRUNC);
+    if (writes && (image.symlink || fs.inserted(image))) {
+      log_warning(image.name + " is in the CD-ROM drive and read-only; rm it first");
+      fuse_reply_err(req, EBUSY);
+      return;
+    }
+    handle->fd = ::open(image.path.c_str(),
+                        (writes ? O_RDWR : O_RDONLY) | O_CLOEXEC | (fi->flags & O_TRUNC));
+    if (handle->fd < 0) {
+      fuse_reply_err(req, errno);
+      return;
+    }
+    if (writes) {
+      handle->writer = true;
+      ++image.writers;
+      image.dirty = image.dirty || (fi->flags & O_TRUNC);
+    }
+    fi->keep_cache = writes ? 0 : 1;
+  }
+  fi->fh = reinterpret_cast<std::uintptr_t>(handle.release());
+  if (fuse_reply_open(req, fi) == -ENOENT) {  // interrupted: the kernel will not release it
+    delete handle_of(fi);
+  }
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
+               fuse_file_info* fi) {
+  auto& fs = Impl::of(req);
+  if (parent != kRoot) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (control_by_name(name)) {  // O_CREAT on an existing control file
+    op_open(req, control_by_name(name)->ino, fi);
+    return;
+  }
+  if (!is_iso_name(name)) {
+    log_warning(std::string("cannot create ") + name +
+                ": only NAME.iso images can be put here");
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  auto handle = std::make_unique<Handle>();
+  fuse_ino_t ino = 0;
+  {
+    std::lock_guard lock(fs.mutex);
+    if (auto* existing = fs.image_by_name(name)) {  // O_CREAT of an existing image: open it
+      ino = existing->ino;
+    } else {
+      if (!fs.images.empty()) {
+        log_warning(std::string("cannot add ") + name + ": " + fs.images.begin()->second.name +
+                    " is already in the CD-ROM drive (one image at a time; rm it first)");
+        fuse_reply_err(req, EBUSY);
+        return;
+      }
+      const std::string path = fs.context.cache_dir + "/" + name;
+      handle->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (handle->fd < 0) {
+        const int err = errno;
+        log_error("cannot create " + path + ": " + std::strerror(err));
+        fuse_reply_err(req, err);
+        return;
+      }
+      Image& image = fs.add_image(name, false, path);
+      image.writers = 1;
+      image.dirty = true;
+      handle->writer = true;
+      ino = image.ino;
+    }
+  }
+  if (handle->fd < 0) {  // an existing image
+    fi->flags |= O_CREAT;
+    op_open(req, ino, fi);
+    return;
+  }
+  fuse_entry_param e{};
+  if (const int err = fs.attr_of(ino, e.attr)) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  e.ino = ino;
+  fi->fh = reinterpret_cast<std::uintptr_t>(handle.release());
+  if (fuse_reply_create(req, &e, fi) == -ENOENT) delete handle_of(fi);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
+  Handle& h = *handle_of(fi);
+  if (h.fd >= 0) {
+    // Zero-copy where the kernel allows: the reply is spliced from the cache file.
+    fuse_bufvec buf = fd_bufvec(size, h.fd, off);
+    fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+    return;
+  }
+  reply_data(req, h.data, size, off);
+}
+
+void write_control(fuse_req_t req, Impl& fs, fuse_ino_t ino, std::string_view text) {
+  int err = 0;
+  switch (ino) {
+    case kPower: err = fs.write_power(text); break;
+    case kKeyboard: err = fs.write_keyboard(text); break;
+    case kMouse: err = fs.write_mouse(text); break;
+    default: err = EACCES; break;
+  }
+  if (err) fuse_reply_err(req, err);
+  else fuse_reply_write(req, text.size());
+}
+
+void op_write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
+                  fuse_file_info* fi) {
+  auto& fs = Impl::of(req);
+  Handle& h = *handle_of(fi);
+  const std::size_t size = fuse_buf_size(in);
+  if (h.fd >= 0) {
+    if (!h.writer) {
+      fuse_reply_err(req, EBADF);
+      return;
+    }
+    fuse_bufvec out = fd_bufvec(size, h.fd, off);
+    const ssize_t n = fuse_buf_copy(&out, in, FUSE_BUF_SPLICE_NONBLOCK);
+    if (n < 0) fuse_reply_err(req, static_cast<int>(-n));
+    else fuse_reply_write(req, static_cast<size_t>(n));
+    return;
+  }
+  // A control file: the whole command in memory, parsed before anything is done.
+  std::vector<char> text(size);
+  fuse_bufvec mem = mem_bufvec(size, text.data());
+  const ssize_t n = fuse_buf_copy(&mem, in, static_cast<fuse_buf_copy_flags>(0));
+  if (n < 0) {
+    fuse_reply_err(req, static_cast<int>(-n));
+    return;
+  }
+  write_control(req, fs, ino, std::string_view(text.data(), static_cast<std::size_t>(n)));
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t /*ino*/, int datasync, fuse_file_info* fi) {
+  Handle& h = *handle_of(fi);
+  if (h.fd >= 0 && (datasync ? ::fdatasync(h.fd) : ::fsync(h.fd)) != 0) {
+    fuse_reply_err(req, errno);
+    return;
+  }
+  fuse_reply_err(req, 0);
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
+  fuse_reply_err(req, 0);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto& fs = Impl::of(req);
+  std::unique_ptr<Handle> h(handle_of(fi));
+  if (h->writer) {
+    std::lock_guard lock(fs.mutex);
+    const auto it = fs.images.find(ino);
+    if (it != fs.images.end() && --it->second.writers == 0 && it->second.dirty) {
+      it->second.dirty = false;
+      h.reset();  // closed before the drive opens it
+      fs.insert(it->second);
+    }
+  }
+  fuse_reply_err(req, 0);
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  auto& fs = Impl::of(req);
+  if (parent != kRoot) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (control_by_name(name)) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  std::lock_guard lock(fs.mutex);
+  Image* image = fs.image_by_name(name);
+  if (!image) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (fs.inserted(*image)) {
+    fs.context.cdrom->eject();  // the iLO sees the medium go before the file does
+    log_info("cdrom: ejected " + image->name);
+  }
+  if (!image->symlink && ::unlink(image->path.c_str()) != 0 && errno != ENOENT) {
+    const int err = errno;
+    log_error("cannot remove " + image->path + ": " + std::strerror(err));
+    fuse_reply_err(req, err);
+    return;
+  }
+  fs.images.erase(image->ino);
+  fuse_reply_err(req, 0);
+}
+
+void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  auto& fs = Impl::of(req);
+  if (parent != kRoot) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (control_by_name(name)) {
+    fuse_reply_err(req, EEXIST);
+    return;
+  }
+  if (!is_iso_name(name)) {
+    log_warning(std::string("cannot link ") + name + ": only NAME.iso images can be put here");
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  if (link[0] != '/') {
+    log_warning(std::string("cannot link ") + name + " to '" + link +
+                "': give an absolute path (ln -s /path/to/image.iso MOUNTPOINT/)");
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  struct stat st {};
+  if (::stat(link, &st) != 0) {
+    fuse_reply_err(req, errno);
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    log_warning(std::string("cannot link ") + name + ": " + link + " is not a regular file");
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  fuse_ino_t ino = 0;
+  {
+    std::lock_guard lock(fs.mutex);
+    if (fs.image_by_name(name)) {
+      fuse_reply_err(req, EEXIST);
+      return;
+    }
+    if (!fs.images.empty()) {
+      log_warning(std::string("cannot add ") + name + ": " + fs.images.begin()->second.name +
+                  " is already in the CD-ROM drive (one image at a time; rm it first)");
+      fuse_reply_err(req, EBUSY);
+      return;
+    }
+    Image& image = fs.add_image(name, true, link);
+    ino = image.ino;
+    fs.insert(image);
+  }
+  reply_entry(req, fs, ino);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t /*ino*/) {
+  auto& fs = Impl::of(req);
+  struct statvfs st {};
+  if (::statvfs(fs.context.cache_dir.c_str(), &st) != 0) {
+    fuse_reply_err(req, errno);
+    return;
+  }
+  st.f_namemax = 255;
+  fuse_reply_statfs(req, &st);
+}
+
+void op_refuse(fuse_req_t req) { fuse_reply_err(req, EPERM); }
+void op_mkdir(fuse_req_t req, fuse_ino_t, const char*, mode_t) { op_refuse(req); }
+void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) { op_refuse(req); }
+void op_rmdir(fuse_req_t req, fuse_ino_t, const char*) { op_refuse(req); }
+void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { op_refuse(req); }
+void op_rename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) {
+  op_refuse(req);
+}
+
+fuse_lowlevel_ops make_operations() {
+  fuse_lowlevel_ops ops{};
+  ops.init = op_init;
+  ops.lookup = op_lookup;
+  ops.getattr = op_getattr;
+  ops.setattr = op_setattr;
+  ops.readlink = op_readlink;
+  ops.opendir = op_opendir;
+  ops.readdir = op_readdir;
+  ops.open = op_open;
+  ops.create = op_create;
+  ops.read = op_read;
+  ops.write_buf = op_write_buf;
+  ops.fsync = op_fsync;
+  ops.flush = op_flush;
+  ops.release = op_release;
+  ops.unlink = op_unlink;
+  ops.symlink = op_symlink;
+  ops.statfs = op_statfs;
+  ops.mkdir = op_mkdir;
+  ops.mknod = op_mknod;
+  ops.rmdir = op_rmdir;
+  ops.link = op_link;
+  ops.rename = op_rename;
+  return ops;
+}
+
+}  // namespace
+
+Filesystem::Filesystem(FilesystemContext context)
+    : impl_(std::make_unique<Impl>(std::move(context))) {}
+
+Filesystem::~Filesystem() = default;
+
+const fuse_lowlevel_ops& Filesystem::operations() noexcept {
+  static const fuse_lowlevel_ops ops = make_operations();
+  return ops;
+}
+
+void Filesystem::load_cache() {
+  auto& fs = *impl_;
+  std::vector<std::string> names;
+  if (DIR* dir = ::opendir(fs.context.cache_dir.c_str())) {
+    while (const dirent* entry = ::readdir(dir)) {
+      if (is_iso_name(entry->d_name)) names.emplace_back(entry->d_name);
+    }
+    ::closedir(dir);
+  }
+  std::sort(names.begin(), names.end());
+  std::lock_guard lock(fs.mutex);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string path = fs.context.cache_dir + "/" + names[i];
+    if (i > 0) {  // one image at a time: older leftovers are only reported
+      log_warning("cache: ignoring " + path + " (another image is already in the drive)");
+      continue;
+    }
+    log_info("cache: " + names[i] + " from an earlier mount is inserted again");
+    fs.insert(fs.add_image(names[i], false, path));
+  }
+}
+
+}  // namespace ilo::fs

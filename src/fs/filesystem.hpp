@@ -1,0 +1,55 @@
+// The mount's tree (FUSE low-level API, STYLE.md §7): a fixed inode table of control files
+// (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode per image (NAME.iso:
+// a file copied into the cache directory or a symlink to a file elsewhere). Handlers are small
+// and reply exactly once; screens and status are snapshots taken at open(). It does not talk
+// to the iLO itself: the CD-ROM drive, the companion and the session owner do.
+#pragma once
+
+#include <sys/types.h>
+
+#include <ctime>
+#include <memory>
+#include <string>
+
+struct fuse_lowlevel_ops;
+
+namespace ilo::session {
+class SessionOwner;
+}
+namespace ilo::rcd {
+class Companion;
+}
+
+namespace ilo::fs {
+
+class CdromDrive;
+
+struct FilesystemContext {
+  session::SessionOwner* owner = nullptr;
+  rcd::Companion* companion = nullptr;  // null: no console (screens ENODATA, power ENOTCONN)
+  CdromDrive* cdrom = nullptr;
+  std::string cache_dir;                // exists, mode 0700
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+class Filesystem {
+ public:
+  explicit Filesystem(FilesystemContext context);
+  ~Filesystem();
+  Filesystem(const Filesystem&) = delete;
+  Filesystem& operator=(const Filesystem&) = delete;
+
+  // Images left in the cache by an earlier mount appear again; the first .iso is inserted.
+  void load_cache();
+
+  // The operations table; pass `this` as the session's userdata.
+  static const fuse_lowlevel_ops& operations() noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ilo::fs

@@ -1,0 +1,288 @@
+// ilofs: mounts an HPE iLO 4 as a directory (see mount_options.hpp for the command line).
+// Start-up runs in the process that stays (after the fork, before any thread exists): read the
+// password, log in, prepare the cache, mount; only then does the waiting parent exit 0, so a
+// script (or mount(8)) knows the mount is usable. Any failure before that is one line on
+// stderr and a non-zero exit, with nothing mounted. Then the companion and the drive start and
+// FUSE serves until unmounted or signalled; teardown closes the console, sends DISCONNECT on
+// the drive, unmounts and logs out.
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <asio.hpp>
+#pragma GCC diagnostic pop
+
+#include "fs/cdrom_drive.hpp"
+#include "fs/filesystem.hpp"
+#include "fs/log.hpp"
+#include "fs/mount_options.hpp"
+#include "rcd/companion.hpp"
+#include "session/secret.hpp"
+#include "session/session_owner.hpp"
+
+#ifndef ILOFS_VERSION
+#define ILOFS_VERSION "unknown"
+#endif
+#ifndef ILOFS_RC_INSTALLED
+#define ILOFS_RC_INSTALLED "/usr/local/bin/ilofs-rc"
+#endif
+
+namespace {
+
+using namespace ilo;
+
+// The end of start-up, told to the parent waiting in the foreground: "" means mounted.
+class StartupReport {
+ public:
+  // Forks unless `foreground`; returns only in the process that goes on.
+  explicit StartupReport(bool foreground) {
+    if (foreground) return;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      std::perror("ilofs: pipe");
+      std::exit(1);
+    }
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      std::perror("ilofs: fork");
+      std::exit(1);
+    }
+    if (pid > 0) {  // the parent: wait for the verdict
+      ::close(fds[1]);
+      std::string message;
+      char buffer[512];
+      ssize_t n = 0;
+      while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0 ||
+             (n < 0 && errno == EINTR)) {
+        if (n > 0) message.append(buffer, static_cast<std::size_t>(n));
+      }
+      if (message == "ok") std::exit(0);
+      if (message.empty()) message = "the mount process ended during start-up";
+      std::fprintf(stderr, "ilofs: %s\n", message.c_str());
+      std::exit(1);
+    }
+    ::close(fds[0]);
+    fd_ = fds[1];
+    ::setsid();
+  }
+  // Start-up failed: the parent prints `message` and exits 1.
+  [[noreturn]] void fail(const std::string& message) {
+    if (fd_ >= 0) {
+      write_all(message);
+    } else {
+      std::fprintf(stderr, "ilofs: %s\n", message.c_str());
+      std::fflush(stderr);
+    }
+    ::_exit(1);  // other threads (the owner's worker) may be running: no static teardown
+  }
+  // Mounted: the parent exits 0; this process detaches from the terminal.
+  void succeed() {
+    if (fd_ < 0) return;
+    ilo::fs::Log::to_syslog();
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, STDIN_FILENO);
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      ::close(null);
+    }
+    write_all("ok");
+    ::close(fd_);
+    fd_ = -1;
+    if (::chdir("/") != 0) {
+      // Not fatal: the mount works from any directory.
+    }
+  }
+
+ private:
+  void write_all(const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  int fd_ = -1;
+};
+
+std::string self_dir() {
+  char path[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return {};
+  std::string p(path, static_cast<std::size_t>(n));
+  return p.substr(0, p.rfind('/'));
+}
+
+// ilofs-rc: $ILOFS_RC, beside this program, the build tree's layout, or where it is installed.
+std::string companion_program() {
+  if (const char* env = std::getenv("ILOFS_RC"); env && *env) return env;
+  const std::string dir = self_dir();
+  for (const std::string& candidate : {dir + "/ilofs-rc", dir + "/../rcd/ilofs-rc"}) {
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return ILOFS_RC_INSTALLED;
+}
+
+// Makes the cache directory (and its parents) private to this user.
+bool prepare_cache(const std::string& dir, std::string& error) {
+  std::string path;
+  std::size_t start = 0;
+  while (start <= dir.size()) {
+    const auto slash = dir.find('/', start);
+    path = dir.substr(0, slash);
+    start = slash == std::string::npos ? dir.size() + 1 : slash + 1;
+    if (path.empty()) continue;
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      error = "cannot create the cache directory " + path + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    error = "the cache " + dir + " is not a directory";
+    return false;
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    error = "the cache directory " + dir + " is not writable";
+    return false;
+  }
+  return true;
+}
+
+void log_to_fs(int priority, const std::string& text) { ilo::fs::Log::write(priority, text); }
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  // No core dump may carry the password or a key.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+
+  fuse_args args = FUSE_ARGS_INIT(argc, argv);
+  ilo::fs::MountOptions options;
+  std::string error;
+  if (const int rc = ilo::fs::parse_mount_options(args, options, error); rc != 0) {
+    std::fprintf(stderr, "ilofs: %s\n", error.c_str());
+    fuse_opt_free_args(&args);
+    return rc;
+  }
+  if (options.show_version) {
+    std::printf("ilofs %s (libfuse %s)\n", ILOFS_VERSION, fuse_pkgversion());
+    fuse_opt_free_args(&args);
+    return 0;
+  }
+  if (options.show_help) {
+    std::fputs(ilo::fs::usage_text(), stdout);
+    std::printf("\nFUSE options:\n");
+    std::fflush(stdout);
+    fuse_cmdline_help();
+    fuse_lowlevel_help();
+    fuse_opt_free_args(&args);
+    return 0;
+  }
+  ilo::fs::Log::set_debug(options.debug);
+
+  session::Secret password;
+  if (session::read_password(options.passfile, password, error)) {
+    std::fprintf(stderr, "ilofs: %s\n", error.c_str());
+    return 1;
+  }
+
+  StartupReport startup(options.foreground);
+
+  session::SessionOwnerOptions owner_options;
+  owner_options.host = options.host;
+  owner_options.https_port = options.https_port;
+  owner_options.user = options.user;
+  owner_options.password = std::move(password);
+  owner_options.tls.pin_sha256 = options.fingerprint;
+  owner_options.tls.ca_file = options.cafile;
+  owner_options.tls.insecure = options.insecure;
+  owner_options.tls.legacy = options.tls_legacy;
+  owner_options.log = log_to_fs;
+  session::SessionOwner owner(std::move(owner_options));
+  if (owner.login(error)) startup.fail(error);
+
+  if (!prepare_cache(options.cache_dir, error)) startup.fail(error);
+
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread io_thread([&io] { io.run(); });
+
+  ilo::fs::CdromDrive cdrom(io, options.host, owner);
+  rcd::CompanionOptions companion_options;
+  companion_options.program = companion_program();
+  companion_options.host = options.host;
+  companion_options.busy = options.busy;
+  companion_options.debug = options.debug;
+  companion_options.log = log_to_fs;
+  rcd::Companion companion(companion_options, owner);
+
+  ilo::fs::FilesystemContext context;
+  context.owner = &owner;
+  context.companion = &companion;
+  context.cdrom = &cdrom;
+  context.cache_dir = options.cache_dir;
+  context.uid = ::getuid();
+  context.gid = ::getgid();
+  ilo::fs::Filesystem filesystem(context);
+
+  fuse_session* se = fuse_session_new(&args, &ilo::fs::Filesystem::operations(),
+                                      sizeof(fuse_lowlevel_ops), &filesystem);
+  int status = 1;
+  if (!se) {
+    work.reset();
+    io.stop();
+    io_thread.join();
+    startup.fail("cannot start FUSE (bad FUSE options?)");
+  }
+  if (fuse_set_signal_handlers(se) != 0 || fuse_session_mount(se, options.mountpoint.c_str()) != 0) {
+    fuse_session_destroy(se);
+    work.reset();
+    io.stop();
+    io_thread.join();
+    startup.fail("cannot mount on " + options.mountpoint +
+                 " (does it exist, is it empty, is /dev/fuse usable?)");
+  }
+  filesystem.load_cache();
+  companion.start();
+  ilo::fs::log_info("mounted " + options.host + " on " + options.mountpoint);
+  startup.succeed();
+
+  fuse_loop_config loop{};
+  loop.clone_fd = 0;
+  loop.max_idle_threads = 10;
+  status = fuse_session_loop_mt(se, &loop);
+
+  // Teardown: the console first, then the drive (DISCONNECT), then the mount and the login.
+  ilo::fs::log_info("unmounting " + options.mountpoint);
+  companion.stop();
+  cdrom.stop();
+  fuse_session_unmount(se);
+  fuse_remove_signal_handlers(se);
+  fuse_session_destroy(se);
+  fuse_opt_free_args(&args);
+  work.reset();
+  io.stop();
+  io_thread.join();
+  owner.logout();
+  return status == 0 ? 0 : 1;
+}

@@ -1,0 +1,239 @@
+// Command-line parsing of ilofs (see mount_options.hpp), with fuse_opt_parse.
+#include "fs/mount_options.hpp"
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+namespace ilo::fs {
+namespace {
+
+// Filled by fuse_opt_parse: strings are malloc'ed by libfuse and freed here.
+struct RawOptions {
+  char* user = nullptr;
+  char* passfile = nullptr;
+  char* cafile = nullptr;
+  char* fingerprint = nullptr;
+  char* tls = nullptr;
+  char* cache = nullptr;
+  char* busy = nullptr;
+  char* password = nullptr;  // refused: only here to give a clear message
+  int insecure = 0;
+  int ro = 0;
+  int help = 0;
+  int version = 0;
+  int nonopts = 0;
+  std::string* host = nullptr;
+  ~RawOptions() {
+    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, password}) std::free(s);
+  }
+};
+
+enum Key { kHelp = 1, kVersion, kReadOnly, kDiscard };
+
+#define ILOFS_OPT(t, p) {t, offsetof(RawOptions, p), 1}
+const fuse_opt kSpecs[] = {
+    ILOFS_OPT("user=%s", user),
+    ILOFS_OPT("passfile=%s", passfile),
+    ILOFS_OPT("cafile=%s", cafile),
+    ILOFS_OPT("fingerprint=%s", fingerprint),
+    ILOFS_OPT("tls=%s", tls),
+    ILOFS_OPT("cache=%s", cache),
+    ILOFS_OPT("busy=%s", busy),
+    ILOFS_OPT("password=%s", password),
+    ILOFS_OPT("insecure", insecure),
+    FUSE_OPT_KEY("ro", kReadOnly),
+    FUSE_OPT_KEY("-h", kHelp),
+    FUSE_OPT_KEY("--help", kHelp),
+    FUSE_OPT_KEY("-V", kVersion),
+    FUSE_OPT_KEY("--version", kVersion),
+    // Options of mount(8) and fstab that mean nothing to a FUSE file system.
+    FUSE_OPT_KEY("_netdev", kDiscard),
+    FUSE_OPT_KEY("nofail", kDiscard),
+    FUSE_OPT_KEY("auto", kDiscard),
+    FUSE_OPT_KEY("noauto", kDiscard),
+    FUSE_OPT_KEY("user", kDiscard),
+    FUSE_OPT_KEY("users", kDiscard),
+    FUSE_OPT_KEY("nouser", kDiscard),
+    FUSE_OPT_END,
+};
+#undef ILOFS_OPT
+
+int on_option(void* data, const char* arg, int key, fuse_args* /*outargs*/) {
+  auto& raw = *static_cast<RawOptions*>(data);
+  switch (key) {
+    case FUSE_OPT_KEY_NONOPT:
+      if (raw.nonopts++ == 0) {  // HOST[:PORT]; the mount point stays for fuse_parse_cmdline
+        *raw.host = arg;
+        return 0;
+      }
+      return 1;
+    case kHelp: raw.help = 1; return 0;
+    case kVersion: raw.version = 1; return 0;
+    case kReadOnly: raw.ro = 1; return 1;  // FUSE must see it too (read-only mount)
+    case kDiscard: return 0;
+    default: return 1;
+  }
+}
+
+bool split_host_port(const std::string& text, MountOptions& options, std::string& error) {
+  std::string host = text, port;
+  if (!host.empty() && host.front() == '[') {  // [v6]:port
+    const auto close = host.find(']');
+    if (close == std::string::npos) {
+      error = "bad host '" + text + "': missing ']'";
+      return false;
+    }
+    if (close + 1 < host.size()) {
+      if (host[close + 1] != ':') {
+        error = "bad host '" + text + "'";
+        return false;
+      }
+      port = host.substr(close + 2);
+    }
+    host = host.substr(1, close - 1);
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    const auto colon = host.find(':');
+    port = host.substr(colon + 1);
+    host.resize(colon);
+  }
+  if (host.empty()) {
+    error = "bad host '" + text + "': empty name";
+    return false;
+  }
+  if (!port.empty() || text.back() == ':') {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+      error = "bad port in '" + text + "'";
+      return false;
+    }
+    options.https_port = static_cast<std::uint16_t>(value);
+  }
+  options.host = host;
+  return true;
+}
+
+}  // namespace
+
+std::string default_cache_dir(const std::string& host) {
+  if (::geteuid() == 0) return "/var/cache/ilofs/" + host;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') {
+    return std::string(xdg) + "/ilofs/" + host;
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.cache/ilofs/" + host;
+}
+
+int parse_mount_options(fuse_args& args, MountOptions& options, std::string& error) {
+  RawOptions raw;
+  std::string host_arg;
+  raw.host = &host_arg;
+  if (fuse_opt_parse(&args, &raw, kSpecs, on_option) != 0) {
+    error = "cannot parse the options";
+    return 2;
+  }
+  options.show_help = raw.help != 0;
+  options.show_version = raw.version != 0;
+  if (options.show_help || options.show_version) return 0;
+  if (raw.password) {
+    error = "the password is never taken on the command line: use -o passfile=FILE or "
+            "ILOFS_PASSWORD";
+    return 2;
+  }
+
+  fuse_cmdline_opts cmd{};
+  if (fuse_parse_cmdline(&args, &cmd) != 0) {
+    error = "bad FUSE options";
+    return 2;
+  }
+  options.foreground = cmd.foreground != 0;
+  options.debug = cmd.debug != 0;
+  if (cmd.mountpoint) {
+    options.mountpoint = cmd.mountpoint;
+    std::free(cmd.mountpoint);
+  }
+  if (cmd.show_help) options.show_help = true;
+  if (cmd.show_version) options.show_version = true;
+  if (options.show_help || options.show_version) return 0;
+
+  if (host_arg.empty() || options.mountpoint.empty()) {
+    error = "usage: ilofs [-f] [-d] [-o OPT[,OPT...]] HOST[:PORT] MOUNTPOINT";
+    return 2;
+  }
+  if (raw.nonopts > 2) {
+    error = "too many arguments (expected HOST[:PORT] MOUNTPOINT)";
+    return 2;
+  }
+  if (!split_host_port(host_arg, options, error)) return 2;
+  if (raw.user) options.user = raw.user;
+  if (options.user.empty()) {
+    error = "user= must not be empty";
+    return 2;
+  }
+  if (raw.passfile) options.passfile = raw.passfile;
+  if (raw.cafile) options.cafile = raw.cafile;
+  if (raw.fingerprint) options.fingerprint = raw.fingerprint;
+  options.insecure = raw.insecure != 0;
+  options.read_only = raw.ro != 0;
+  if (raw.tls) {
+    if (std::strcmp(raw.tls, "legacy") == 0) {
+      options.tls_legacy = true;
+    } else if (std::strcmp(raw.tls, "default") != 0) {
+      error = std::string("tls=") + raw.tls + ": expected tls=legacy or tls=default";
+      return 2;
+    }
+  }
+  if (raw.busy) {
+    const std::string busy = raw.busy;
+    if (busy == "fail") {
+      options.busy = net::BusyPolicy::fail;
+    } else if (busy == "seize") {
+      options.busy = net::BusyPolicy::seize;
+    } else if (busy == "share") {
+      options.busy = net::BusyPolicy::share;
+    } else {
+      error = "busy=" + busy + ": expected busy=fail, busy=seize or busy=share";
+      return 2;
+    }
+  }
+  const int trust = (options.insecure ? 1 : 0) + (options.fingerprint.empty() ? 0 : 1) +
+                    (options.cafile.empty() ? 0 : 1);
+  if (trust > 1) {
+    error = "choose one of fingerprint=, cafile= and insecure";
+    return 2;
+  }
+  options.cache_dir = raw.cache ? raw.cache : default_cache_dir(options.host);
+  return 0;
+}
+
+const char* usage_text() noexcept {
+  return "usage: ilofs [-f] [-d] [-o OPT[,OPT...]] HOST[:PORT] MOUNTPOINT\n"
+         "\n"
+         "Mounts an HPE iLO 4 as a directory: copy an ISO in to insert it as a CD-ROM, write\n"
+         "power words to `power`, read the screen from `screen.ppm`/`screen.png`, type through\n"
+         "`keyboard`, read `status`. The password comes from passfile= or ILOFS_PASSWORD.\n"
+         "\n"
+         "ilofs options:\n"
+         "    -o user=NAME           iLO user (default Administrator)\n"
+         "    -o passfile=FILE       file holding the password (mode 0600 or stricter)\n"
+         "    -o fingerprint=HEX     pin the iLO certificate's SHA-256 (colons optional)\n"
+         "    -o cafile=FILE         verify the certificate against these CAs\n"
+         "    -o insecure            accept any certificate (logs a warning)\n"
+         "    -o tls=legacy          allow TLS 1.0/1.1 and old ciphers (old firmware)\n"
+         "    -o cache=DIR           where copied images are kept\n"
+         "                           (default $XDG_CACHE_HOME/ilofs/HOST, root: /var/cache/ilofs/HOST)\n"
+         "    -o busy=fail|seize|share  when another user holds the console (default fail)\n"
+         "    -f                     stay in the foreground, log to stderr\n"
+         "    -d                     debug output (implies -f; never prints a secret)\n"
+         "    -h, --help             this text\n"
+         "    -V, --version          the version\n";
+}
+
+}  // namespace ilo::fs

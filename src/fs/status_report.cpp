@@ -1,0 +1,82 @@
+// build_status (see status_report.hpp).
+#include "fs/status_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "fs/cdrom_drive.hpp"
+#include "fs/log.hpp"
+#include "rcd/companion.hpp"
+#include "session/session_owner.hpp"
+
+namespace ilo::fs {
+namespace {
+
+using nlohmann::json;
+
+const char* power_word(const std::optional<bool>& on) {
+  if (!on) return "unknown";
+  return *on ? "on" : "off";
+}
+
+json link(rcd::LinkState state, const std::string& error) {
+  json j = {{"state", rcd::to_string(state)}};
+  if (state != rcd::LinkState::up && !error.empty()) j["error"] = error;
+  return j;
+}
+
+std::string iso_time(std::time_t t) {
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+}  // namespace
+
+std::string build_status(const FilesystemContext& context) {
+  json status = json::object();
+  json connections = json::object();
+
+  if (context.owner) {
+    const auto web = context.owner->status();
+    rcd::LinkState state = rcd::LinkState::down;
+    if (web.state == session::SessionOwnerStatus::State::up) state = rcd::LinkState::up;
+    if (web.state == session::SessionOwnerStatus::State::connecting) {
+      state = rcd::LinkState::connecting;
+    }
+    connections["web"] = link(state, web.last_error_text);
+    connections["web"]["logins"] = web.logins;
+    connections["web"]["renewals"] = web.renewals;
+  }
+
+  rcd::CompanionStatus rc;
+  if (context.companion) rc = context.companion->status();
+  status["power"] = power_word(rc.power_on);
+  status["screen"] = {{"width", rc.width}, {"height", rc.height}, {"frames", rc.frames}};
+  connections["console"] = link(rc.console, rc.console_error);
+  connections["console"]["reconnects"] = rc.reconnects;
+  connections["command"] = link(rc.command, rc.command_error);
+
+  DriveStatus cd;
+  if (context.cdrom) cd = context.cdrom->status();
+  connections["cdrom"] = link(cd.link, cd.error);
+  connections["cdrom"]["reconnects"] = cd.reconnects;
+  status["connections"] = connections;
+  status["cdrom"] = {{"name", cd.name},          {"size", cd.size},
+                     {"inserted", cd.inserted},  {"ready", cd.ready},
+                     {"bytes_served", cd.bytes_served},
+                     {"last_lba", cd.last_lba >= 0 ? json(cd.last_lba) : json(nullptr)}};
+  status["companion"] = {{"pid", rc.pid}, {"restarts", rc.restarts}};
+  status["counters"] = {{"bytes_received", rc.bytes_received}, {"pings", rc.pings},
+                        {"decode_errors", rc.decode_errors}, {"inputs_sent", rc.inputs_sent},
+                        {"inputs_dropped", rc.inputs_dropped}};
+  json errors = json::array();
+  for (const auto& entry : Log::recent()) {
+    errors.push_back({{"time", iso_time(entry.time)}, {"text", entry.text}});
+  }
+  status["errors"] = errors;
+  return status.dump(2) + "\n";
+}
+
+}  // namespace ilo::fs
