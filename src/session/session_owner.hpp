@@ -99,7 +99,9 @@ class SessionOwner {
   void renew(std::uint64_t stale_generation);
 
   // Called (on the worker thread) with each new set of keys. Returns a token; the
-  // subscription ends when the token is destroyed.
+  // subscription ends when the token is destroyed (a call already under way still completes).
+  // A handler must be quick and must not call login(), logout() or destroy the owner (they
+  // wait for the worker it runs on); renew(), keys() and status() are fine.
   using KeysHandler = std::function<void(const SessionKeys&)>;
   [[nodiscard]] std::shared_ptr<void> subscribe(KeysHandler handler);
 
