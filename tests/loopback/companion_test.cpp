@@ -242,8 +242,22 @@ void expect_heals_after_drop(Rig& rig, const char* what) {
 }
 
 TEST(Companion, ConsoleDropReconnects) {
-  Rig rig({"--fault", "drop:rc:3000"});
+  // The drop comes mid-stream, after whole frames: the machine is reset until the stream
+  // (a new boot banner each time) reaches the fault's byte count.
+  Rig rig({"--fault", "drop:rc:6000"});
   ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
+  std::printf("[ info ] first whole frame after %llu console bytes\n",
+              static_cast<unsigned long long>(rig.companion->status().bytes_received));
+  EXPECT_EQ(rig.sim.state()["console"]["counters"]["fault_drops"], 0);  // not dropped yet
+  const auto dropped = [&] {
+    const auto s = rig.sim.state();
+    return s.is_object() && s["console"]["counters"]["fault_drops"] == 1;
+  };
+  for (int i = 0; i < 10 && !dropped(); ++i) {
+    (void)rig.companion->power(rc::PowerAction::reset);  // fails once the drop happened
+    if (wait_until(dropped, 1500ms)) break;
+  }
   expect_heals_after_drop(rig, "drop:rc");
   EXPECT_TRUE(wait_until([&] { return rig.companion->status().reconnects == 1; }));
   EXPECT_EQ(rig.companion->status().restarts, 0u);
@@ -285,6 +299,24 @@ TEST(Companion, BusySeizeWorks) {
   ASSERT_RIG(rig);
   ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
   EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
+}
+
+// stop() closes the console cleanly: the companion closes its connections and exits.
+TEST(Companion, StopClosesTheConsoleAndEndsTheProcess) {
+  Rig rig({});
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
+  const int pid = rig.companion->status().pid;
+  const auto t0 = std::chrono::steady_clock::now();
+  rig.companion->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+  EXPECT_EQ(rig.companion->status().pid, 0);
+  EXPECT_EQ(::kill(pid, 0), -1);  // exited and reaped
+  EXPECT_TRUE(wait_until([&] { return rig.sim.state()["console"]["connections"].empty(); }))
+      << rig.sim.state()["console"].dump();
+  EXPECT_NE(rig.logs.all().find("closing the console"), std::string::npos) << rig.logs.all();
+  EXPECT_EQ(rig.logs.all().find("SIGKILL"), std::string::npos);
+  EXPECT_EQ(rig.companion->power(rc::PowerAction::momentary_press), std::errc::not_connected);
 }
 
 // A killed companion is restarted; the frame comes back from the new one's memory.
