@@ -1,6 +1,7 @@
 // Loopback tests of session::SessionOwner against the real ilo-sim binary over TLS on
 // 127.0.0.1: login, wrong password, lock-out respected, pinning, insecure warning, coalesced
-// renewals, expired sessions, an unreachable port, and no secret in any log line or error text.
+// renewals, expired sessions, an unreachable port, and no secret in any log line or error text;
+// and the wiring to net::ConsoleSession (on_stale_keys -> renew -> subscribe -> set_credentials).
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -15,6 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include <asio.hpp>
+
+#include "net/console_session.hpp"
+#include "rc/framebuffer.hpp"
 #include "session/session_owner.hpp"
 #include "sim_process.hpp"
 
@@ -303,6 +308,60 @@ TEST_F(SessionOwnerTest, ClosedPortIsUnreachableQuickly) {
   EXPECT_LT(Clock::now() - start, 2s);
   EXPECT_EQ(error.rfind("cannot reach 127.0.0.1:" + std::to_string(port) + ": ", 0), 0u) << error;
   EXPECT_EQ(error.find(SimProcess::password()), std::string::npos);
+}
+
+// The console gets keys whose web session has expired: 'Q', on_stale_keys asks the owner to
+// renew, the owner's subscriber hands the new keys to the session, which then connects.
+TEST_F(SessionOwnerTest, ConsoleSessionRenewsStaleKeysThroughTheOwner) {
+  SimProcess sim;
+  ASSERT_EQ(sim.error(), "");
+  SessionOwner owner(options_for(sim));
+  std::string error;
+  ASSERT_FALSE(owner.login(error)) << error;
+  const auto first = owner.keys();
+  ASSERT_TRUE(first);
+  remember_keys(first);
+  ASSERT_EQ(sim.post("/sim/sessions/expire", "{}"), 200);  // the keys are stale from now on
+
+  const auto console_credentials = [](const SessionKeys& k) {
+    return net::ConsoleCredentials{k.session_key.text(), k.enc_key.text(), k.features,
+                                   k.generation};
+  };
+  struct Observer final : net::ConsoleObserver {
+    std::atomic<std::uint64_t> frames{0};
+    void on_frame(std::uint64_t) override { ++frames; }
+  } observer;
+  rc::Framebuffer framebuffer;
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  net::ConsoleSessionConfig config;
+  config.host = "127.0.0.1";
+  config.rc_port = first->rc_port;
+  config.credentials = console_credentials(*first);
+  config.policy.backoff_initial = 100ms;
+  config.policy.handshake_timeout = 3s;
+  config.on_stale_keys = [&owner](std::uint64_t stale) { owner.renew(stale); };
+  auto session = std::make_unique<net::ConsoleSession>(io.get_executor(), config, framebuffer,
+                                                       observer);
+  auto token = owner.subscribe([&](const SessionKeys& k) {
+    remember_keys(k);
+    session->set_credentials(console_credentials(k));
+  });
+  std::thread runner([&io] { io.run(); });
+  session->start();
+  const bool connected = wait_until([&] { return observer.frames.load() >= 1; }, 10'000ms);
+  const auto status = session->status();
+  token.reset();  // no handler may reach the session once it is gone
+  session.reset();
+  guard.reset();
+  runner.join();
+  ASSERT_TRUE(connected);
+  EXPECT_EQ(owner.keys()->generation, 2u);
+  EXPECT_EQ(owner.status().renewals, 1u);
+  EXPECT_GE(status.attempts, 2u);
+  EXPECT_EQ(status.connects, 1u);
+  EXPECT_EQ(status.phase, net::ConsolePhase::connected);
+  EXPECT_GE(sim.state()["console"]["counters"]["rejected"].get<int>(), 1);
 }
 
 }  // namespace
