@@ -486,6 +486,112 @@ TEST(Mount, ScreenKeyboardMouseAndStatusAgreeWithTheSimulator) {
   EXPECT_EQ(status["companion"]["restarts"], 0);
 }
 
+// The drive's connection dropped by the simulator mid-read: the drive reconnects with the
+// medium still in, and the whole-disc read completes with the right SHA-256.
+TEST(Mount, MediaReadSurvivesADroppedConnection) {
+  // The simulator is the initiator and sends only requests: the 4-byte accept, 6 enumeration
+  // requests, then 12 bytes per 64-block READ, so byte 200 falls in the 10th of the ~19 READs
+  // of this disc.
+  SimProcess sim({"--frame-interval", "50", "--fault", "drop:vm:200"});
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = make_iso(work.path(), "ILOFS_DROP", 2'000'000);
+  ASSERT_FALSE(iso.empty());
+  const std::string bytes = read_file(iso);
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_EQ(::symlink(iso.c_str(), mount.path("drop.iso").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == true; }, 15s));
+  ASSERT_EQ(sim.post("/sim/vm/read-all", "{}"), 202);
+  ASSERT_TRUE(wait_until([&] {
+    const auto vm = vm_state(sim);
+    return vm.is_object() && vm["last_read_sha256"].is_string();
+  }, 30s)) << vm_state(sim).dump();
+  EXPECT_EQ(vm_state(sim)["last_read_sha256"], sha256_hex(bytes));
+  EXPECT_GE(vm_state(sim)["connections"].get<int>(), 2) << vm_state(sim).dump();
+  const auto status = mount.status();
+  EXPECT_GE(status["connections"]["cdrom"]["reconnects"].get<int>(), 1) << status.dump();
+}
+
+// The companion killed with SIGKILL: the mount restarts it, the screen comes back, and the
+// CD-ROM (owned by the mount itself) is not disturbed.
+TEST(Mount, KilledCompanionIsRestarted) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  const int pid = mount.status()["companion"]["pid"].get<int>();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = mount.status();
+    return s.is_object() && s["companion"]["restarts"] == 1 && s["companion"]["pid"] != pid &&
+           s["companion"]["pid"].get<int>() > 0;
+  }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  EXPECT_TRUE(wait_until([&] {
+    int w = 0, h = 0;
+    const auto pixels = ppm_pixels(read_file(mount.path("screen.ppm")), w, h);
+    return !pixels.empty() &&
+           sha256_hex(pixels) == sim.state()["screen"]["sha256"].get<std::string>();
+  }, 10s));
+}
+
+// The iLO forgets every web session: the next connection is refused for its key, the mount
+// logs in again by itself and the drive and console come back.
+TEST(Mount, ExpiredSessionIsRenewed) {
+  SimProcess sim({"--frame-interval", "50", "--fault", "drop:rc:9000"});
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = make_iso(work.path(), "ILOFS_EXP", 100'000);
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  ASSERT_EQ(sim.post("/sim/sessions/expire", "{}"), 200);
+  // The console's connection is dropped after 9000 bytes (typing makes them); its reconnect
+  // needs a new login.
+  for (int i = 0; i < 6; ++i) {
+    write_control(mount.path("keyboard"), "echo the quick brown fox jumps over the lazy dog\n");
+  }
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = mount.status();
+    return s.is_object() && s["connections"]["console"]["reconnects"].get<int>() >= 1 &&
+           s["connections"]["console"]["state"] == "up";
+  }, 20s)) << mount.status().dump();
+  EXPECT_GE(mount.status()["connections"]["web"]["logins"].get<int>(), 2);
+  // And a new drive connection uses the new keys too.
+  ASSERT_EQ(::symlink(iso.c_str(), mount.path("exp.iso").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == true; }, 15s))
+      << mount.status().dump();
+}
+
+// /etc/fstab goes through mount.fuse3, which runs "ilofs HOST MOUNTPOINT -o OPTIONS" (and
+// passes options such as _netdev that mean nothing to FUSE).
+TEST(Mount, MountFuse3AsFromFstab) {
+  if (std::system("command -v mount.fuse3 >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "mount.fuse3 is not installed";
+  }
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  TempDir dir;
+  const std::string mnt = dir.path() + "/mnt", pass = dir.path() + "/pass";
+  fsys::create_directories(mnt);
+  write_file(pass, std::string(SimProcess::password()) + "\n", 0600);
+  const std::string cmd = "ILOFS_RC='" ILOFS_RC_EXE "' mount.fuse3 '" ILOFS_EXE "#127.0.0.1:" +
+                          std::to_string(sim.https_port()) + "' '" + mnt + "' -o passfile=" +
+                          pass + ",fingerprint=" + sim.fingerprint() + ",cache=" + dir.path() +
+                          "/cache,_netdev >" + dir.path() + "/log 2>&1";
+  const int rc = std::system(cmd.c_str());
+  const bool mounted = read_file("/proc/self/mounts").find(" " + mnt + " ") != std::string::npos;
+  if (mounted) {
+    EXPECT_TRUE(fsys::exists(mnt + "/status"));
+    std::system(("fusermount3 -u '" + mnt + "'").c_str());
+  }
+  EXPECT_EQ(rc, 0) << read_file(dir.path() + "/log");
+  EXPECT_TRUE(mounted);
+}
+
 TEST(Mount, WrongPasswordAndWrongFingerprintFailTheMount) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
