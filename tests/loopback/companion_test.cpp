@@ -4,7 +4,12 @@
 // killed companion must heal by themselves, and no secret may reach a log line (the child's
 // stderr is forwarded into the log, so it is checked too). Keys come from the product's
 // SessionOwner logged in to the simulator, as in the mount.
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <syslog.h>
 
 #include <algorithm>
@@ -13,6 +18,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -24,6 +31,8 @@
 #include "bytes/hex.hpp"
 #include "rc/text_keys.hpp"
 #include "rcd/companion.hpp"
+#include "rcd/companion_protocol.hpp"
+#include "rcd/packet_socket.hpp"
 #include "session/session_owner.hpp"
 #include "sim_process.hpp"
 #include "vm/sha256.hpp"
@@ -167,6 +176,14 @@ TEST_P(CompanionCipher, FrameKeysPointer) {
   EXPECT_EQ(st.width, rig.sim.state()["screen"]["width"].get<int>());
   EXPECT_GT(st.frames, 0u);
   EXPECT_GT(rig.companion->frame_sequence(), 0u);
+  // Nothing secret in the companion's command line or environment.
+  for (const char* what : {"cmdline", "environ"}) {
+    std::ifstream in("/proc/" + std::to_string(st.pid) + "/" + what, std::ios::binary);
+    const std::string text = lower({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+    EXPECT_NE(text.find(what == std::string("cmdline") ? "--fd" : "lc_all"), std::string::npos);
+    std::lock_guard lock(rig.secrets_mutex);
+    for (const auto& secret : rig.secrets) EXPECT_EQ(text.find(lower(secret)), std::string::npos);
+  }
 
   // Typing before the machine's shell runs would be eaten by its boot script.
   ASSERT_TRUE(wait_until([&] { return rig.sim.state()["phase"] == "running"; }, 15s));
@@ -360,6 +377,122 @@ TEST(Companion, StaleKeyIsRenewedThroughTheOwner) {
   EXPECT_GE(rig.owner->status().renewals, 1u);
   EXPECT_GE(rig.sim.state()["console"]["counters"]["rejected"].get<int>(), 1);
   EXPECT_NE(rig.logs.all().find("refused the keys of login"), std::string::npos);
+}
+
+// ilofs-rc on its own, driven by the test over its socket: it hands over its frame memfd
+// first, survives garbage from its parent, and exits when the parent's socket closes.
+class RawChild {
+ public:
+  explicit RawChild(std::vector<std::string> args = {"--fd", "3"}) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;
+    parent_ = pair[0];
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pair[1], 3);
+    args.insert(args.begin(), ILOFS_RC_EXE);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    char* envp[] = {nullptr};
+    if (::posix_spawn(&pid_, ILOFS_RC_EXE, &actions, nullptr, argv.data(), envp) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pair[1]);
+  }
+  ~RawChild() {
+    if (parent_ >= 0) ::close(parent_);
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // The next message from the child within 5 s.
+  std::optional<rcd::proto::Message> next(int* fd = nullptr) {
+    pollfd p{parent_, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return std::nullopt;
+    std::vector<std::uint8_t> packet;
+    int received = -1;
+    bool eof = false;
+    if (rcd::receive_packet(parent_, packet, rcd::proto::kMaxMessage, received, eof) || eof) {
+      return std::nullopt;
+    }
+    if (fd != nullptr) *fd = received;
+    else if (received >= 0) ::close(received);
+    return rcd::proto::parse(packet);
+  }
+  // The exit status within 5 s, or -1.
+  int wait_exit() {
+    for (int i = 0; i < 500; ++i) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+  void close_parent() {
+    ::close(parent_);
+    parent_ = -1;
+  }
+  int parent_ = -1;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+TEST(CompanionProcess, HandsOverTheFrameSurvivesGarbageAndExitsWithItsParent) {
+  RawChild child;
+  ASSERT_GT(child.pid_, 0);
+  int fd = -1;
+  auto first = child.next(&fd);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(std::holds_alternative<rcd::proto::Frame>(first->body));
+  std::error_code ec;
+  auto reader = rcd::SharedFrameReader::open(fd, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  rcd::FrameSnapshot f;
+  EXPECT_FALSE(reader.snapshot(f));  // nothing published without a console
+  // Garbage and a command without a console: a warning and not_connected, no crash.
+  const std::vector<std::uint8_t> garbage = {0xee, 1, 2, 3, 4, 5, 6};
+  ASSERT_FALSE(rcd::send_packet(child.parent_, garbage));
+  bool warned = false;
+  for (int i = 0; i < 5 && !warned; ++i) {
+    auto m = child.next();
+    ASSERT_TRUE(m);
+    if (auto* l = std::get_if<rcd::proto::Log>(&m->body)) warned = l->text.find("malformed") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  ASSERT_FALSE(rcd::send_packet(child.parent_, rcd::proto::encode({42, rcd::proto::Power{0}})));
+  bool acked = false;
+  for (int i = 0; i < 10 && !acked; ++i) {
+    auto m = child.next();
+    ASSERT_TRUE(m);
+    if (auto* a = std::get_if<rcd::proto::Ack>(&m->body)) {
+      EXPECT_EQ(m->id, 42u);
+      EXPECT_EQ(a->error, static_cast<int>(std::errc::not_connected));
+      acked = true;
+    }
+  }
+  EXPECT_TRUE(acked);
+  child.close_parent();
+  EXPECT_EQ(child.wait_exit(), 0);
+}
+
+TEST(CompanionProcess, SigtermEndsItCleanly) {
+  RawChild child;
+  ASSERT_GT(child.pid_, 0);
+  ASSERT_TRUE(child.next());  // the frame: it is up
+  ASSERT_EQ(::kill(child.pid_, SIGTERM), 0);
+  EXPECT_EQ(child.wait_exit(), 0);
+}
+
+TEST(CompanionProcess, RefusesAnFdThatIsNotItsSocket) {
+  RawChild child({"--fd", "0"});
+  ASSERT_GT(child.pid_, 0);
+  EXPECT_EQ(child.wait_exit(), 2);
+  RawChild bad_usage({"--secret", "x"});
+  EXPECT_EQ(bad_usage.wait_exit(), 2);
 }
 
 }  // namespace
