@@ -198,13 +198,7 @@ struct Companion::Impl {
   // ---- supervisor thread ----
   void supervise() {
     milliseconds delay = options.restart_initial;
-    bool first = true;
     while (!is_stopping()) {
-      if (!first) {
-        std::lock_guard lock(mutex);
-        ++status.restarts;
-      }
-      first = false;
       const auto started = Clock::now();
       run_child();
       if (is_stopping()) break;
@@ -291,6 +285,8 @@ struct Companion::Impl {
     }
     {
       std::lock_guard lock(mutex);
+      if (spawned) ++status.restarts;
+      spawned = true;
       channel = ch;
       status.pid = pid;
       ++child_number;
@@ -530,6 +526,7 @@ struct Companion::Impl {
   milliseconds grace{3000};       // set by stop() before waking
   std::thread supervisor;         // start()/stop() callers only
   std::string stderr_line;        // supervisor only
+  bool spawned = false;           // supervisor only: a companion was started before
 
   // Lock order: `mutex` is a leaf (no other lock, no callback, no send while held).
   mutable std::mutex mutex;

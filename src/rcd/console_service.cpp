@@ -58,6 +58,7 @@ struct Command {
   std::size_t next = 0;           // items/moves submitted so far
   std::uint64_t base_done = 0;    // inputs sent + dropped when the command began
   std::uint64_t base_dropped = 0;
+  std::uint64_t base_connects = 0;  // a reconnect loses what was queued on the old connection
   Clock::time_point due{};        // next paced submission
   Clock::time_point deadline{};
   bool started = false;
@@ -164,7 +165,11 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
       log(LOG_WARNING, "malformed message from the parent ignored");
       return true;
     }
-    return std::visit([&](auto& body) { return handle(m->id, body); }, m->body);
+    const bool keep_going = std::visit([&](auto& body) { return handle(m->id, body); }, m->body);
+    if (std::holds_alternative<proto::Keys>(m->body)) {
+      OPENSSL_cleanse(packet_.data(), packet_.size());  // the received keys
+    }
+    return keep_going;
   }
 
   bool handle(std::uint32_t, proto::Configure& c) {
@@ -304,6 +309,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
       c.started = true;
       c.base_done = s.inputs_sent + s.inputs_dropped;
       c.base_dropped = s.inputs_dropped;
+      c.base_connects = s.connects;
       c.deadline = now + kCommandLimit;
       c.due = now;
       // Pointer positions are checked against the current mode before anything is sent.
@@ -336,6 +342,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     if (c.next == c.size() && done >= c.size()) {
       return finish(s.inputs_dropped > c.base_dropped ? std::errc::not_connected : std::errc{});
     }
+    if (s.connects != c.base_connects) return finish(std::errc::not_connected);
     if (now > c.deadline) finish(std::errc::timed_out);
   }
 

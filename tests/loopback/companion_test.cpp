@@ -487,6 +487,42 @@ TEST(CompanionProcess, SigtermEndsItCleanly) {
   EXPECT_EQ(child.wait_exit(), 0);
 }
 
+// A key source without keys (the companion then waits for them).
+class NoKeys final : public rcd::KeySource {
+ public:
+  [[nodiscard]] std::optional<session::SessionKeys> keys() const override { return std::nullopt; }
+  void renew(std::uint64_t) override {}
+  [[nodiscard]] std::shared_ptr<void> subscribe(session::SessionOwner::KeysHandler) override {
+    return nullptr;
+  }
+};
+
+TEST(CompanionProcess, MissingProgramIsReportedAndRetried) {
+  Logs logs;
+  CompanionOptions o;
+  o.program = "/nonexistent/ilofs-rc";
+  o.restart_initial = 50ms;
+  o.restart_max = 100ms;
+  o.log = [&](int p, const std::string& t) { logs.add(p, t); };
+  Companion companion(o, std::make_shared<NoKeys>());
+  companion.start();
+  EXPECT_TRUE(wait_until([&] {
+    return companion.status().console_error.find("cannot start") != std::string::npos;
+  }, 2s)) << logs.all();
+  std::this_thread::sleep_for(300ms);
+  const auto st = companion.status();
+  EXPECT_EQ(st.pid, 0);
+  EXPECT_EQ(st.restarts, 0u);  // nothing was started
+  EXPECT_EQ(st.console, LinkState::down);
+  EXPECT_EQ(companion.refresh(), std::errc::not_connected);
+  rcd::FrameSnapshot f;
+  EXPECT_FALSE(companion.snapshot(f));
+  EXPECT_EQ(companion.frame_sequence(), 0u);
+  const auto t0 = std::chrono::steady_clock::now();
+  companion.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+}
+
 TEST(CompanionProcess, RefusesAnFdThatIsNotItsSocket) {
   RawChild child({"--fd", "0"});
   ASSERT_GT(child.pid_, 0);
