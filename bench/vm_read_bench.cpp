@@ -176,8 +176,8 @@ void BM_VmLoopbackRead(benchmark::State& state) {
 
   ilo::net::VmSessionOptions options;
   options.port = server.port();
-  options.session_key = ws.session_key;
-  options.enc_key = ws.enc_key;
+  options.credentials.session_key = ws.session_key;
+  options.credentials.enc_key = ws.enc_key;
   auto session = ilo::net::VmSession::create(client_io.get_executor(), options);
   std::error_code ec;
   session->insert(ilo::net::FileMedium::open(Image::get().path(), ec));
