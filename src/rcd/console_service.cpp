@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -41,6 +42,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kStatusInterval{100};  // status is sent at most this often when changed
 constexpr milliseconds kCommandLimit{20'000};  // a command not written by then: timed_out
 constexpr milliseconds kCloseGrace{2000};
+constexpr milliseconds kStaleRepeat{10'000};  // asking again for the same refused login
 
 void wipe(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
@@ -119,12 +121,24 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     if (debug_) queue_log(LOG_DEBUG, std::string("console phase ") + net::to_string(s.phase));
   }
   void on_screen_mode(const rc::ScreenMode& m) override {
-    if (m.width == 0 || m.height == 0) writer_.publish(0, 0, {});  // no video
+    if (m.width == 0 || m.height == 0) {  // no video
+      writer_.publish(0, 0, {});
+      published_width_ = published_height_ = 0;
+    }
   }
   void on_frame(std::uint64_t) override {
-    // The decoder keeps painting into its own buffer; readers get a copy at each frame end.
+    // The decoder keeps painting into its own buffer; readers get a copy at each frame end:
+    // the rows drawn since the last one (the decoder flushes its dirty area before the event),
+    // nothing at all when nothing was drawn, so the sequence moves only with the picture.
+    // Only the const view of the pixels: the writable one would tell the decoder that
+    // someone else painted (Framebuffer::generation).
+    const rc::Rect dirty = framebuffer_.take_dirty();
     const rc::Framebuffer& fb = framebuffer_;
-    writer_.publish(fb.width(), fb.height(), fb.pixels());
+    const bool same_size = fb.width() == published_width_ && fb.height() == published_height_;
+    if (same_size && dirty.empty()) return;
+    writer_.publish_rows(fb.width(), fb.height(), fb.pixels(), dirty.y, dirty.height);
+    published_width_ = fb.width();
+    published_height_ = fb.height();
   }
   void on_seized() override { queue_log(LOG_WARNING, "the console was taken over by another user"); }
   void on_stopped(std::error_code reason) override {
@@ -360,8 +374,11 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     }
     for (auto& [priority, text] : logs) log(priority, text);
     for (const std::uint64_t g : stale_generations) {
-      if (stale_reported_ != 0 && g + 1 <= stale_reported_) continue;  // asked already
-      stale_reported_ = g + 1;
+      // Once per refused login; again after a while if no new keys came (a failed renewal).
+      const bool asked = stale_reported_ != 0 && g + 1 <= stale_reported_;
+      if (asked && Clock::now() - stale_reported_at_ < kStaleRepeat) continue;
+      stale_reported_ = std::max(stale_reported_, g + 1);
+      stale_reported_at_ = Clock::now();
       log(LOG_NOTICE, "the console refused the session key (login " + std::to_string(g) +
                           "): asking for a new login");
       send({0, proto::StaleKeys{g}});
@@ -436,12 +453,14 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
   // session starts and only used by on_frame/on_screen_mode afterwards.
   rc::Framebuffer framebuffer_;
   SharedFrameWriter writer_;
+  int published_width_ = -1, published_height_ = -1;  // the strand's; -1: nothing yet
 
   // Main thread only.
   net::ConsoleSessionConfig config_;
   bool configured_ = false, have_keys_ = false;
   std::uint64_t generation_ = 0;
   std::uint64_t stale_reported_ = 0;  // refused generation + 1 last reported, 0 = none
+  Clock::time_point stale_reported_at_{};
   milliseconds typing_interval_{8};
   std::unique_ptr<net::ConsoleSession> session_;
   std::deque<Command> queue_;

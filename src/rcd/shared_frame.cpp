@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -92,7 +93,9 @@ SharedFrameWriter SharedFrameWriter::create(std::error_code& ec) {
 SharedFrameWriter::SharedFrameWriter(SharedFrameWriter&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       map_(std::exchange(other.map_, nullptr)),
-      map_size_(std::exchange(other.map_size_, 0)) {}
+      map_size_(std::exchange(other.map_size_, 0)),
+      last_width_(std::exchange(other.last_width_, -1)),
+      last_height_(std::exchange(other.last_height_, -1)) {}
 
 SharedFrameWriter& SharedFrameWriter::operator=(SharedFrameWriter&& other) noexcept {
   if (this != &other) {
@@ -100,6 +103,8 @@ SharedFrameWriter& SharedFrameWriter::operator=(SharedFrameWriter&& other) noexc
     fd_ = std::exchange(other.fd_, -1);
     map_ = std::exchange(other.map_, nullptr);
     map_size_ = std::exchange(other.map_size_, 0);
+    last_width_ = std::exchange(other.last_width_, -1);
+    last_height_ = std::exchange(other.last_height_, -1);
   }
   return *this;
 }
@@ -113,12 +118,26 @@ SharedFrameWriter::~SharedFrameWriter() {
 
 bool SharedFrameWriter::publish(int width, int height,
                                 std::span<const std::uint8_t> pixels) noexcept {
+  return publish_rows(width, height, pixels, 0, -1);
+}
+
+bool SharedFrameWriter::publish_rows(int width, int height, std::span<const std::uint8_t> pixels,
+                                     int first_row, int rows) noexcept {
   if (map_ == nullptr || width < 0 || height < 0 || width > rc::Framebuffer::kMaxWidth ||
       height > rc::Framebuffer::kMaxHeight) {
     return false;
   }
-  const std::size_t bytes = std::size_t(width) * std::size_t(height) * 3;
+  const std::size_t stride = std::size_t(width) * 3;
+  const std::size_t bytes = stride * std::size_t(height);
   if (bytes != pixels.size() || bytes > kCapacity) return false;
+  // The part to copy: the given rows clamped to the screen, or all of it after a size change.
+  std::size_t from = 0, to = bytes;
+  if (width == last_width_ && height == last_height_ && rows >= 0) {
+    const int y0 = std::clamp(first_row, 0, height);
+    const int y1 = std::clamp(first_row + std::min(rows, height), y0, height);
+    from = stride * std::size_t(y0);
+    to = stride * std::size_t(y1);
+  }
   auto* h = static_cast<Header*>(map_);
   auto* data = static_cast<std::uint8_t*>(map_) + kHeaderSize;
   const std::uint64_t seq = h->sequence.load(std::memory_order_relaxed);
@@ -126,8 +145,10 @@ bool SharedFrameWriter::publish(int width, int height,
   std::atomic_thread_fence(std::memory_order_release);    // ... before any byte below
   h->width.store(std::uint32_t(width), std::memory_order_relaxed);
   h->height.store(std::uint32_t(height), std::memory_order_relaxed);
-  if (bytes > 0) std::memcpy(data, pixels.data(), bytes);
+  if (to > from) std::memcpy(data + from, pixels.data() + from, to - from);
   h->sequence.store(seq + 2, std::memory_order_release);  // even: complete
+  last_width_ = width;
+  last_height_ = height;
   return true;
 }
 

@@ -35,12 +35,18 @@ class SharedFrameWriter {
   // Publishes one complete frame (width*height*3 bytes, or empty with 0x0 for "no video").
   // Returns false (nothing published) for a size beyond the mapping.
   bool publish(int width, int height, std::span<const std::uint8_t> pixels) noexcept;
+  // As publish(), copying only rows [first_row, first_row + rows) of `pixels` when the size is
+  // the one last published (the caller vouches that the other rows are unchanged since then);
+  // a whole copy otherwise. The readers still get whole frames.
+  bool publish_rows(int width, int height, std::span<const std::uint8_t> pixels, int first_row,
+                    int rows) noexcept;
   [[nodiscard]] std::uint64_t sequence() const noexcept;
 
  private:
   int fd_ = -1;
   void* map_ = nullptr;
   std::size_t map_size_ = 0;
+  int last_width_ = -1, last_height_ = -1;  // size of the last publish (-1: none yet)
 };
 
 // Reader side (the mount, the VNC server, tests). Maps a received memfd read-only.

@@ -88,6 +88,41 @@ TEST(SharedFrame, NothingPublishedYet) {
   EXPECT_EQ(w.sequence(), 4u);
 }
 
+// Copying only the changed rows: readers still see whole frames; a size change copies all.
+TEST(SharedFrame, PublishRowsCopiesOnlyTheGivenRows) {
+  std::error_code ec;
+  auto w = SharedFrameWriter::create(ec);
+  ASSERT_FALSE(ec);
+  auto r = SharedFrameReader::open(::dup(w.fd()), ec);
+  ASSERT_FALSE(ec);
+  const int width = 32, height = 20;
+  const std::size_t stride = width * 3;
+  std::vector<std::uint8_t> px(stride * height, 1);
+  ASSERT_TRUE(w.publish_rows(width, height, px, 5, 1));  // first publish: all of it
+  FrameSnapshot s;
+  ASSERT_TRUE(r.snapshot(s));
+  EXPECT_EQ(s.pixels, px);
+  // Rows 10-12 change and are published; a change in row 0 that is not is not seen.
+  std::fill(px.begin() + 10 * stride, px.begin() + 13 * stride, std::uint8_t{2});
+  px[0] = 9;
+  ASSERT_TRUE(w.publish_rows(width, height, px, 10, 3));
+  ASSERT_TRUE(r.snapshot(s));
+  auto expect = px;
+  expect[0] = 1;
+  EXPECT_EQ(s.pixels, expect);
+  // Rows beyond the screen are clamped, not copied.
+  ASSERT_TRUE(w.publish_rows(width, height, px, 18, 1000));
+  ASSERT_TRUE(w.publish_rows(width, height, px, -5, 2));
+  ASSERT_TRUE(r.snapshot(s));
+  EXPECT_EQ(s.pixels, expect);
+  // Another size: the whole frame whatever rows are named.
+  std::vector<std::uint8_t> other(16 * 8 * 3, 4);
+  ASSERT_TRUE(w.publish_rows(16, 8, other, 0, 0));
+  ASSERT_TRUE(r.snapshot(s));
+  EXPECT_EQ(s.pixels, other);
+  EXPECT_EQ(s.sequence, 10u);  // five publishes
+}
+
 TEST(SharedFrame, ThreadReaderNeverSeesATornFrame) {
   std::error_code ec;
   auto w = SharedFrameWriter::create(ec);
