@@ -343,7 +343,10 @@ struct Companion::Impl {
       if (!closing && (fds[2].revents & POLLIN) != 0 && is_stopping()) {
         // Ask for a clean close (the console too), then give it `grace`.
         closing = true;
-        close_deadline = Clock::now() + grace;
+        {
+          std::lock_guard lock(mutex);
+          close_deadline = Clock::now() + grace;
+        }
         const auto bye = proto::encode({0, proto::Close{}});
         send_packet(ch.fd, bye, -1, milliseconds{100});
       }
@@ -523,7 +526,7 @@ struct Companion::Impl {
   const std::shared_ptr<KeySource> keys;
   std::shared_ptr<void> subscription;
   int wake_fd = -1;               // eventfd: stop() wakes the supervisor
-  milliseconds grace{3000};       // set by stop() before waking
+  milliseconds grace{3000};       // under `mutex`: set by stop() before waking
   std::thread supervisor;         // start()/stop() callers only
   std::string stderr_line;        // supervisor only
   bool spawned = false;           // supervisor only: a companion was started before
@@ -571,10 +574,10 @@ void Companion::stop(std::chrono::milliseconds grace) {
   if (!impl_->supervisor.joinable()) return;
   {
     std::lock_guard lock(impl_->mutex);
+    impl_->grace = grace;
     impl_->stopping = true;
     impl_->cv.notify_all();
   }
-  impl_->grace = grace;
   const std::uint64_t one = 1;
   [[maybe_unused]] auto r = ::write(impl_->wake_fd, &one, sizeof one);
   impl_->supervisor.join();

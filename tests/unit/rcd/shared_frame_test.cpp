@@ -179,10 +179,24 @@ TEST(SharedFrame, ForkedReaderThroughTheFd) {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> written{0};
   std::thread writer([&] { write_frames(w, stop, written); });
+  // A reader thread here at the same time as the forked one.
+  std::atomic<std::uint64_t> thread_good{0}, thread_torn{0};
+  std::thread reader([&] {
+    std::error_code reader_ec;
+    auto r = SharedFrameReader::open(::dup(w.fd()), reader_ec);
+    FrameSnapshot s;
+    while (!stop.load()) {
+      if (!r.snapshot(s)) continue;
+      ++(check(s).empty() ? thread_good : thread_torn);
+    }
+  });
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   stop = true;
   writer.join();
+  reader.join();
+  EXPECT_EQ(thread_torn.load(), 0u);
+  EXPECT_GT(thread_good.load(), 50u);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "2: open failed, 3: torn frame, 4: went back, 5: too few";
 }
