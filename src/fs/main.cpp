@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -166,7 +167,13 @@ bool prepare_cache(const std::string& dir, std::string& error) {
   return true;
 }
 
-void log_to_fs(int priority, const std::string& text) { ilo::fs::Log::write(priority, text); }
+// Until the mount is up, an error is what start-up fails with, and StartupReport prints it
+// once; only warnings and notices are logged then.
+std::atomic<bool> g_started{false};
+void log_to_fs(int priority, const std::string& text) {
+  if (priority <= LOG_ERR && !g_started) return;
+  ilo::fs::Log::write(priority, text);
+}
 
 }  // namespace
 
@@ -265,6 +272,7 @@ int main(int argc, char* argv[]) {
   filesystem.load_cache();
   companion.start();
   ilo::fs::log_info("mounted " + options.host + " on " + options.mountpoint);
+  g_started = true;
   startup.succeed();
 
   fuse_loop_config loop{};

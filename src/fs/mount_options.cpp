@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstddef>
 #include <cstdlib>
@@ -200,6 +201,19 @@ int parse_mount_options(fuse_args& args, MountOptions& options, std::string& err
       options.busy = net::BusyPolicy::share;
     } else {
       error = "busy=" + busy + ": expected busy=fail, busy=seize or busy=share";
+      return 2;
+    }
+  }
+  if (!options.fingerprint.empty()) {
+    std::string digits;
+    for (char c : options.fingerprint) {
+      if (c != ':') digits += c;
+    }
+    const bool hex = std::all_of(digits.begin(), digits.end(),
+                                 [](unsigned char c) { return std::isxdigit(c) != 0; });
+    if (digits.size() != 64 || !hex) {
+      error = "fingerprint=" + options.fingerprint +
+              ": expected the certificate's SHA-256, 64 hex digits (colons optional)";
       return 2;
     }
   }
