@@ -469,7 +469,11 @@ struct Companion::Impl {
   }
 
   void on_status(const std::string& text) {
-    const auto j = nlohmann::json::parse(text, nullptr, false);
+    // A flat object is all we read: anything nested is dropped while parsing, so a hostile
+    // companion cannot make us build (or recursively destroy) a deep tree.
+    const nlohmann::json::parser_callback_t flat = [](int depth, nlohmann::json::parse_event_t,
+                                                      nlohmann::json&) { return depth <= 1; };
+    const auto j = nlohmann::json::parse(text, flat, false);
     if (!j.is_object()) return;
     std::lock_guard lock(mutex);
     if (get_link(j, "console") == LinkState::up) had_console = true;
