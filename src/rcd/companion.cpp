@@ -40,6 +40,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kStableChild{30'000};  // a companion that lived this long resets backoff
 constexpr std::size_t kMaxText = 300;         // longest error or log text taken from the child
+constexpr unsigned kLogBurst = 200;           // most lines a second forwarded from the child
 
 // The parent's end of one companion's socket; shared by the supervisor and senders so the
 // descriptor is closed only when nobody uses it any more (never reused under a sender).
@@ -376,14 +377,32 @@ struct Companion::Impl {
     stderr_line.append(buf, std::size_t(n));
     std::size_t pos;
     while ((pos = stderr_line.find('\n')) != std::string::npos) {
-      log(LOG_WARNING, "ilofs-rc: " + clean_text(stderr_line.substr(0, pos)));
+      child_log(LOG_WARNING, stderr_line.substr(0, pos));
       stderr_line.erase(0, pos + 1);
     }
     if (stderr_line.size() > kMaxText) {
-      log(LOG_WARNING, "ilofs-rc: " + clean_text(stderr_line));
+      child_log(LOG_WARNING, stderr_line);
       stderr_line.clear();
     }
   }
+  // A line the companion wrote (message or stderr): cleaned, and at most kLogBurst a second,
+  // so a companion gone wrong cannot flood the mount's log. Supervisor thread only.
+  void child_log(int priority, std::string_view text) {
+    const auto now = Clock::now();
+    if (now - log_window >= milliseconds{1000}) {
+      if (log_dropped > 0) {
+        log(LOG_WARNING, "ilofs-rc: " + std::to_string(log_dropped) + " log lines dropped");
+      }
+      log_window = now;
+      log_count = log_dropped = 0;
+    }
+    if (++log_count > kLogBurst) {
+      ++log_dropped;
+      return;
+    }
+    log(priority, "ilofs-rc: " + clean_text(text));
+  }
+
   void drain_stderr(int fd) {
     ::fcntl(fd, F_SETFL, O_NONBLOCK);
     for (int i = 0; i < 16; ++i) {
@@ -391,7 +410,7 @@ struct Companion::Impl {
       if (::poll(&p, 1, 0) <= 0 || (p.revents & POLLIN) == 0) break;
       read_stderr(fd);
     }
-    if (!stderr_line.empty()) log(LOG_WARNING, "ilofs-rc: " + clean_text(stderr_line));
+    if (!stderr_line.empty()) child_log(LOG_WARNING, stderr_line);
     stderr_line.clear();
   }
 
@@ -459,7 +478,7 @@ struct Companion::Impl {
           } else if constexpr (std::is_same_v<T, proto::Log>) {
             const int priority = std::min<int>(body.priority, LOG_DEBUG);
             if (priority < LOG_DEBUG || options.debug) {
-              log(priority, "ilofs-rc: " + clean_text(body.text));
+              child_log(priority, body.text);
             }
           } else {
             log(LOG_WARNING, "ilofs-rc: unexpected message ignored");
@@ -534,6 +553,8 @@ struct Companion::Impl {
   std::thread supervisor;         // start()/stop() callers only
   std::string stderr_line;        // supervisor only
   bool spawned = false;           // supervisor only: a companion was started before
+  Clock::time_point log_window{};  // supervisor only: child_log's rate limit
+  unsigned log_count = 0, log_dropped = 0;
 
   // Lock order: `mutex` is a leaf (no other lock, no callback, no send while held).
   mutable std::mutex mutex;
