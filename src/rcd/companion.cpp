@@ -303,8 +303,11 @@ struct Companion::Impl {
     }
     nlohmann::json config = {
         {"host", options.host},
-        // A companion after one that had the console takes it back as a reconnect does.
-        {"busy", busy_name(reconnecting ? net::BusyPolicy::seize : options.busy)},
+        // A companion after one that had the console takes it back as a reconnect does (a
+        // sharer shares again).
+        {"busy", busy_name(reconnecting && options.busy != net::BusyPolicy::share
+                               ? net::BusyPolicy::seize
+                               : options.busy)},
         {"connect_timeout_ms", options.policy.connect_timeout.count()},
         {"handshake_timeout_ms", options.policy.handshake_timeout.count()},
         {"backoff_initial_ms", options.policy.backoff_initial.count()},

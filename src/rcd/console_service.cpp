@@ -204,6 +204,13 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     cfg.busy = busy == "seize"   ? net::BusyPolicy::seize
                : busy == "share" ? net::BusyPolicy::share
                                  : net::BusyPolicy::fail;
+    // HP's Java client gives up right after the share word (the iLO's reply is undocumented);
+    // a user who asks for sharing gets the reading that waits for a status byte (R or Q).
+    // Reconnects then share too (a sharer never seizes).
+    if (cfg.busy == net::BusyPolicy::share) {
+      cfg.handshake.share = rc::ShareReading::await_status;
+      cfg.reconnect_busy = net::BusyPolicy::share;
+    }
     net::ConnectionPolicy& p = cfg.policy;
     p.connect_timeout = ms("connect_timeout_ms", p.connect_timeout);
     p.handshake_timeout = ms("handshake_timeout_ms", p.handshake_timeout);

@@ -311,11 +311,21 @@ TEST(Companion, BusyFailIsAClearErrorWithoutConsole) {
   EXPECT_NE(rig.companion->status().console, LinkState::up);
 }
 
+// The phantom user of `--fault busy` gives way to a seize and allows a share.
 TEST(Companion, BusySeizeWorks) {
   Rig rig({"--fault", "busy"}, net::BusyPolicy::seize);
   ASSERT_RIG(rig);
   ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
   EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
+  EXPECT_EQ(rig.sim.state()["console"]["counters"]["busy"], 1);
+}
+
+TEST(Companion, BusyShareWorks) {
+  Rig rig({"--fault", "busy"}, net::BusyPolicy::share);
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
+  EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
+  EXPECT_EQ(rig.sim.state()["console"]["counters"]["busy"], 1);
 }
 
 // stop() closes the console cleanly: the companion closes its connections and exits.
