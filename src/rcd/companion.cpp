@@ -242,6 +242,13 @@ struct Companion::Impl {
     ::close(err_pipe[1]);
     auto ch = std::make_shared<Channel>(pair[0]);
     const int err_read = err_pipe[0];
+    if (child_sock < 0 || child_err < 0) {
+      log(LOG_ERR, std::string("ilofs-rc: out of descriptors: ") + std::strerror(errno));
+      if (child_sock >= 0) ::close(child_sock);
+      if (child_err >= 0) ::close(child_err);
+      ::close(err_read);
+      return;
+    }
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
