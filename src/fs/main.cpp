@@ -168,10 +168,12 @@ bool prepare_cache(const std::string& dir, std::string& error) {
 }
 
 // Until the mount is up, an error is what start-up fails with, and StartupReport prints it
-// once; only warnings and notices are logged then.
+// once; a mount going to the background prints only warnings meanwhile (as sshfs: quiet
+// when all is well).
 std::atomic<bool> g_started{false};
+bool g_foreground = false;
 void log_to_fs(int priority, const std::string& text) {
-  if (priority <= LOG_ERR && !g_started) return;
+  if (!g_started && (priority <= LOG_ERR || (!g_foreground && priority > LOG_WARNING))) return;
   ilo::fs::Log::write(priority, text);
 }
 
@@ -206,6 +208,7 @@ int main(int argc, char* argv[]) {
     return 0;
   }
   ilo::fs::Log::set_debug(options.debug);
+  g_foreground = options.foreground;
 
   session::Secret password;
   if (session::read_password(options.passfile, password, error)) {

@@ -276,8 +276,17 @@ struct SessionOwner::Impl {
                   "-o fingerprint=" + seen,
               {}};
     }
-    if (code == HttpError::tls_failed)
-      return {SessionError::tls_failed, "TLS with " + where() + " failed: " + f.detail, {}};
+    if (code == HttpError::tls_failed) {
+      // The usual cause on an iLO: its self-signed certificate. Name what was seen, so the
+      // user can check it and pin it.
+      const std::string seen = web.peer_fingerprint();
+      std::string text = "TLS with " + where() + " failed: " + f.detail;
+      if (!seen.empty() && options.tls.pin_sha256.empty()) {
+        text += "; the certificate's fingerprint is " + seen +
+                ": if it is your iLO's, pin it with -o fingerprint=" + seen;
+      }
+      return {SessionError::tls_failed, text, {}};
+    }
     if (login_call && code == HttpError::login_refused) {
       if (web.last_ilo_message() == kLoginDelay) {
         const seconds delay = lockout_delay();

@@ -610,6 +610,15 @@ TEST(Mount, WrongPasswordAndWrongFingerprintFailTheMount) {
     // The message names the fingerprint the server showed, so the user can pin it.
     EXPECT_NE(mount.log().find(sim.fingerprint()), std::string::npos) << mount.log();
   }
+  {
+    // Not pinned, and the certificate is self-signed: the message shows what to pin.
+    Mount mount(sim, {.o = {}, .password = SimProcess::password(), .pin = false,
+                      .foreground = false});
+    EXPECT_NE(mount.exit_status(), 0);
+    EXPECT_FALSE(mount.is_mounted());
+    EXPECT_NE(mount.log().find("-o fingerprint=" + sim.fingerprint()), std::string::npos)
+        << mount.log();
+  }
 }
 
 TEST(Mount, BackgroundMountReturnsOnceUpAndSigtermUnmounts) {
