@@ -126,6 +126,9 @@ struct Rig {
   }
   void check_no_secret() {
     const std::string text = lower(logs.all());
+    // The companion's stderr is in the log: a sanitizer report there is a failure.
+    EXPECT_EQ(text.find("sanitizer"), std::string::npos) << logs.all();
+    EXPECT_EQ(text.find("runtime error"), std::string::npos) << logs.all();
     EXPECT_EQ(text.find(lower(SimProcess::password())), std::string::npos);
     std::lock_guard lock(secrets_mutex);
     for (const auto& s : secrets) {
