@@ -79,8 +79,12 @@ class Companion {
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds{3000});
 
   [[nodiscard]] CompanionStatus status() const;
-  // The latest complete frame; false when the companion has published none (yet).
+  // The latest complete frame; false when the companion has published none (yet). After a
+  // restart the last companion's frame is served until the new one publishes. Lock-free
+  // copy (seqlock); safe from any thread.
   bool snapshot(FrameSnapshot& out) const;
+  // The sequence of that frame (0: none): it moves only when the picture changed, and keeps
+  // growing across companion restarts, so "did it change?" is one comparison.
   [[nodiscard]] std::uint64_t frame_sequence() const;
 
   // Commands: each returns once the companion reports it written to the console connection,
@@ -88,7 +92,8 @@ class Companion {
   // not running; std::errc::timed_out after command_timeout). Keys are paced by the companion.
   std::error_code power(rc::PowerAction action);
   std::error_code keys(std::span<const rc::KeyboardReport> reports);
-  // Positions in screen pixels; the companion scales them to the current screen mode.
+  // Positions in screen pixels; the companion scales them to the current screen mode. A
+  // position outside the screen refuses the whole call (std::errc::invalid_argument).
   std::error_code pointer(std::span<const rc::PointerAction> actions);
   std::error_code refresh();
 
