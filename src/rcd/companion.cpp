@@ -442,7 +442,8 @@ struct Companion::Impl {
       std::lock_guard lock(mutex);
       if (!stopping) status.console_error = "companion " + how;
     }
-    log(stopping_now() ? LOG_INFO : LOG_WARNING, "ilofs-rc: pid " + std::to_string(pid) + " " + how);
+    log(stopping_now() ? LOG_INFO : LOG_WARNING,
+        "ilofs-rc: pid " + std::to_string(pid) + " " + how);
   }
   bool stopping_now() { return is_stopping(); }
 

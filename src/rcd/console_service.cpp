@@ -140,7 +140,9 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     published_width_ = fb.width();
     published_height_ = fb.height();
   }
-  void on_seized() override { queue_log(LOG_WARNING, "the console was taken over by another user"); }
+  void on_seized() override {
+    queue_log(LOG_WARNING, "the console was taken over by another user");
+  }
   void on_stopped(std::error_code reason) override {
     std::lock_guard lock(events_mutex_);
     stopped_ = reason;
@@ -170,9 +172,9 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     bool eof = false;
     const auto ec = receive_packet(socket_, packet_, proto::kMaxMessage, fd, eof);
     if (fd >= 0) ::close(fd);  // the parent never passes descriptors
-    if (eof || (ec && ec != std::errc::message_size && ec != std::errc::resource_unavailable_try_again)) {
-      return false;
-    }
+    const bool transient = ec == std::errc::message_size ||
+                           ec == std::errc::resource_unavailable_try_again;
+    if (eof || (ec && !transient)) return false;
     if (ec) return true;
     auto m = proto::parse(packet_);
     if (!m) {
@@ -247,7 +249,9 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     config_.rc_port = k.rc_port;  // the port of the next session; a running one keeps its own
     if (session_) {
       session_->set_credentials(c);  // used from the next connection attempt on
-      if (debug_) log(LOG_DEBUG, "new session keys (generation " + std::to_string(k.generation) + ")");
+      if (debug_) {
+        log(LOG_DEBUG, "new session keys (login " + std::to_string(k.generation) + ")");
+      }
     } else {
       config_.credentials = c;
       have_keys_ = true;

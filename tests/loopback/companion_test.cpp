@@ -67,7 +67,8 @@ class Logs {
 };
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
   return s;
 }
 
@@ -145,6 +146,7 @@ struct Rig {
     return to_hex(vm::Sha256::of(f.pixels)) == state["screen"]["sha256"].get<std::string>();
   }
   bool console_up() const { return companion->status().console == LinkState::up; }
+  bool power_is(bool on) const { return companion->status().power_on == std::optional<bool>(on); }
   bool sim_power_is(const char* v) const {
     const auto s = sim.state();
     return s.is_object() && s["power"] == v;
@@ -182,7 +184,8 @@ TEST_P(CompanionCipher, FrameKeysPointer) {
   // Nothing secret in the companion's command line or environment.
   for (const char* what : {"cmdline", "environ"}) {
     std::ifstream in("/proc/" + std::to_string(st.pid) + "/" + what, std::ios::binary);
-    const std::string text = lower({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+    const std::string text =
+        lower({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
     EXPECT_NE(text.find(what == std::string("cmdline") ? "--fd" : "lc_all"), std::string::npos);
     std::lock_guard lock(rig.secrets_mutex);
     for (const auto& secret : rig.secrets) EXPECT_EQ(text.find(lower(secret)), std::string::npos);
@@ -194,7 +197,9 @@ TEST_P(CompanionCipher, FrameKeysPointer) {
   const auto reports = rc::reports_for_text("hello\n", ec);
   ASSERT_FALSE(ec);
   EXPECT_FALSE(rig.companion->keys(reports));
-  EXPECT_TRUE(wait_until([&] { return test::state_text(rig.sim.state()).find("hello") != std::string::npos; }));
+  EXPECT_TRUE(wait_until([&] {
+    return test::state_text(rig.sim.state()).find("hello") != std::string::npos;
+  }));
   EXPECT_TRUE(wait_until([&] { return rig.sim.state()["keys_typed"] == 6; }));
   EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }));
 
@@ -223,20 +228,22 @@ TEST(Companion, PowerOffPublishesNoVideoAndOnBringsTheFrameBack) {
   Rig rig({});
   ASSERT_RIG(rig);
   ASSERT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s)) << rig.logs.all();
-  EXPECT_TRUE(wait_until([&] { return rig.companion->status().power_on == std::optional<bool>(true); }));
+  EXPECT_TRUE(wait_until([&] { return rig.power_is(true); }));
   EXPECT_FALSE(rig.companion->power(rc::PowerAction::press_and_hold));
   EXPECT_TRUE(wait_until([&] { return rig.sim_power_is("off"); }));
   rcd::FrameSnapshot f;
-  EXPECT_TRUE(wait_until([&] { return rig.companion->snapshot(f) && f.width == 0 && f.height == 0; }));
+  EXPECT_TRUE(wait_until([&] {
+    return rig.companion->snapshot(f) && f.width == 0 && f.height == 0;
+  }));
   EXPECT_TRUE(f.pixels.empty());
-  EXPECT_TRUE(wait_until([&] { return rig.companion->status().power_on == std::optional<bool>(false); }));
+  EXPECT_TRUE(wait_until([&] { return rig.power_is(false); }));
   EXPECT_TRUE(rig.frame_matches());  // the sim's hash of no pixels
 
   EXPECT_FALSE(rig.companion->power(rc::PowerAction::momentary_press));
   EXPECT_TRUE(wait_until([&] { return rig.sim_power_is("on"); }));
   EXPECT_TRUE(wait_until([&] { return rig.companion->snapshot(f) && f.width > 0; }));
   EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
-  EXPECT_TRUE(wait_until([&] { return rig.companion->status().power_on == std::optional<bool>(true); }));
+  EXPECT_TRUE(wait_until([&] { return rig.power_is(true); }));
 }
 
 // Waits until the simulator has dropped the connection (its fault counter), then measures
@@ -479,7 +486,9 @@ TEST(CompanionProcess, HandsOverTheFrameSurvivesGarbageAndExitsWithItsParent) {
   for (int i = 0; i < 5 && !warned; ++i) {
     auto m = child.next();
     ASSERT_TRUE(m);
-    if (auto* l = std::get_if<rcd::proto::Log>(&m->body)) warned = l->text.find("malformed") != std::string::npos;
+    if (auto* l = std::get_if<rcd::proto::Log>(&m->body)) {
+      warned = l->text.find("malformed") != std::string::npos;
+    }
   }
   EXPECT_TRUE(warned);
   ASSERT_FALSE(rcd::send_packet(child.parent_, rcd::proto::encode({42, rcd::proto::Power{0}})));

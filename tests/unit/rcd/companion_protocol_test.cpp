@@ -14,7 +14,8 @@ std::vector<Message> samples() {
   k.keys = {0x04, 0x05, 0, 0, 0, 0x28};
   return {
       {0, Configure{R"({"host":"127.0.0.1","busy":"seize"})"}},
-      {0, Keys{"0123456789abcdef0123456789abcdef", "bbAcD834680DDca9DE65269512BDdEC2", 5, 17990, 7}},
+      {0, Keys{"0123456789abcdef0123456789abcdef", "bbAcD834680DDca9DE65269512BDdEC2", 5, 17990,
+               7}},
       {1, Power{3}},
       {2, Keyboard{{k, rc::KeyboardReport{}}}},
       {3, Pointer{{{10, 20, 1}, {-1, -1, 0}}}},
@@ -56,7 +57,8 @@ TEST(CompanionProtocol, TruncationsAndTrailingBytesAreRefused) {
     const std::size_t fixed = !text_to_end ? bytes.size()
                               : std::holds_alternative<Log>(m.body) ? 6 : 5;
     for (std::size_t n = 0; n < fixed; ++n) {
-      EXPECT_FALSE(parse(std::span(bytes).first(n))) << "type index " << m.body.index() << " cut at " << n;
+      EXPECT_FALSE(parse(std::span(bytes).first(n)))
+          << "type index " << m.body.index() << " cut at " << n;
     }
     if (!text_to_end) {
       auto longer = bytes;

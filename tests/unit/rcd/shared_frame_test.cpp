@@ -29,8 +29,9 @@ struct Size {
   int width, height;
 };
 // Sizes the writer cycles through: small, the sim's, no video, the largest, odd ones.
-const std::vector<Size> kSizes = {{64, 32},   {1024, 768}, {0, 0},    {Framebuffer::kMaxWidth, Framebuffer::kMaxHeight},
-                                  {16, 1},    {800, 600},  {2032, 1}, {1, 2047}};
+const std::vector<Size> kSizes = {
+    {64, 32}, {1024, 768}, {0, 0},    {Framebuffer::kMaxWidth, Framebuffer::kMaxHeight},
+    {16, 1},  {800, 600},  {2032, 1}, {1, 2047}};
 
 // Frame N has the size kSizes[N % size] and every byte N % 251.
 Size size_of(std::uint64_t n) { return kSizes[n % kSizes.size()]; }
@@ -41,7 +42,9 @@ std::string check(const FrameSnapshot& s) {
   if (std::size_t(s.width) * s.height * 3 != s.pixels.size()) return "size mismatch";
   const std::uint64_t n = s.sequence / 2 - 1;  // the frame number
   const Size expect = size_of(n);
-  if (expect.width != s.width || expect.height != s.height) return "size does not match the sequence";
+  if (expect.width != s.width || expect.height != s.height) {
+    return "size does not match the sequence";
+  }
   if (s.pixels.empty()) return "";
   const std::uint8_t v = s.pixels[0];
   if (n % 251 != v) return "pixel value does not match the sequence";
@@ -52,7 +55,8 @@ std::string check(const FrameSnapshot& s) {
 }
 
 // Publishes frames 0, 1, 2, ... until `stop`.
-void write_frames(SharedFrameWriter& w, std::atomic<bool>& stop, std::atomic<std::uint64_t>& count) {
+void write_frames(SharedFrameWriter& w, std::atomic<bool>& stop,
+                  std::atomic<std::uint64_t>& count) {
   std::vector<std::uint8_t> pixels;
   for (std::uint64_t n = 0; !stop.load(); ++n) {
     const Size sz = size_of(n);
@@ -82,7 +86,8 @@ TEST(SharedFrame, NothingPublishedYet) {
   EXPECT_EQ(s.width, 0);
   EXPECT_TRUE(s.pixels.empty());
   // Sizes beyond the mapping or not matching the pixels are refused, nothing published.
-  EXPECT_FALSE(w.publish(Framebuffer::kMaxWidth + 16, 1, std::vector<std::uint8_t>((Framebuffer::kMaxWidth + 16) * 3)));
+  const std::vector<std::uint8_t> too_wide((Framebuffer::kMaxWidth + 16) * 3);
+  EXPECT_FALSE(w.publish(Framebuffer::kMaxWidth + 16, 1, too_wide));
   EXPECT_FALSE(w.publish(64, 32, std::span<const std::uint8_t>(px).first(10)));
   EXPECT_FALSE(w.publish(-1, 2, {}));
   EXPECT_EQ(w.sequence(), 4u);
