@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -180,6 +181,11 @@ void log_to_fs(int priority, const std::string& text) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
+  // Memory stays flat: few malloc arenas (FUSE workers come and go), and large buffers (the
+  // workers' 1 MiB request buffers, screen snapshots) always mmap'ed, so a free returns them
+  // (glibc otherwise raises its mmap threshold after the first such free and keeps them).
+  ::mallopt(M_ARENA_MAX, 2);
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   // No core dump may carry the password or a key.
   ::prctl(PR_SET_DUMPABLE, 0);
   const rlimit no_core{0, 0};
@@ -274,13 +280,15 @@ int main(int argc, char* argv[]) {
   }
   filesystem.load_cache();
   companion.start();
-  ilo::fs::log_info("mounted " + options.host + " on " + options.mountpoint);
   g_started = true;
   startup.succeed();
+  ilo::fs::log_info("mounted " + options.host + " on " + options.mountpoint);
 
+  // Each FUSE worker keeps a request buffer of max_write (1 MiB): few idle workers keep the
+  // resident memory small after a burst (a copy is one request at a time anyway).
   fuse_loop_config loop{};
   loop.clone_fd = 0;
-  loop.max_idle_threads = 10;
+  loop.max_idle_threads = 4;
   status = fuse_session_loop_mt(se, &loop);
 
   // Teardown: the console first, then the drive (DISCONNECT), then the mount and the login.
