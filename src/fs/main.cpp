@@ -133,8 +133,12 @@ std::string self_dir() {
 }
 
 // ilofs-rc: $ILOFS_RC, beside this program, the build tree's layout, or where it is installed.
+// Made absolute now: a daemon changes its directory to /.
 std::string companion_program() {
-  if (const char* env = std::getenv("ILOFS_RC"); env && *env) return env;
+  if (const char* env = std::getenv("ILOFS_RC"); env && *env) {
+    char resolved[PATH_MAX];
+    return ::realpath(env, resolved) ? std::string(resolved) : std::string(env);
+  }
   const std::string dir = self_dir();
   for (const std::string& candidate : {dir + "/ilofs-rc", dir + "/../rcd/ilofs-rc"}) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
