@@ -391,6 +391,12 @@ struct Filesystem::Impl {
     image.path = std::move(path);
     return image;
   }
+  // The CD-ROM takes one image at a time: says why `name` cannot be added. Holds mutex.
+  int refuse_second_image(std::string_view name) {
+    log_warning("cannot add " + std::string(name) + ": " + images.begin()->second.name +
+                " is already in the CD-ROM drive (one image at a time; rm it first)");
+    return EBUSY;
+  }
   // Puts the image in the drive; a failure is logged (the file stays, not inserted).
   void insert(const Image& image) {
     if (!context.cdrom) return;
@@ -420,6 +426,13 @@ namespace {
 using Impl = Filesystem::Impl;
 constexpr double kTimeout = 0.0;  // attributes change behind the kernel's back: never cache
 
+// Names exist only in the root directory: replies ENOENT (and returns false) for any other.
+bool in_root(fuse_req_t req, fuse_ino_t parent) {
+  if (parent == kRoot) return true;
+  fuse_reply_err(req, ENOENT);
+  return false;
+}
+
 void reply_entry(fuse_req_t req, Impl& fs, fuse_ino_t ino) {
   fuse_entry_param e{};
   const int err = fs.attr_of(ino, e.attr);
@@ -447,10 +460,7 @@ void op_init(void* /*userdata*/, fuse_conn_info* conn) {
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   auto& fs = Impl::of(req);
-  if (parent != kRoot) {
-    fuse_reply_err(req, ENOENT);
-    return;
-  }
+  if (!in_root(req, parent)) return;
   if (const auto* c = control_by_name(name)) {
     reply_entry(req, fs, c->ino);
     return;
@@ -647,10 +657,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
                fuse_file_info* fi) {
   auto& fs = Impl::of(req);
-  if (parent != kRoot) {
-    fuse_reply_err(req, ENOENT);
-    return;
-  }
+  if (!in_root(req, parent)) return;
   if (control_by_name(name)) {  // O_CREAT on an existing control file
     op_open(req, control_by_name(name)->ino, fi);
     return;
@@ -669,9 +676,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mod
       ino = existing->ino;
     } else {
       if (!fs.images.empty()) {
-        log_warning(std::string("cannot add ") + name + ": " + fs.images.begin()->second.name +
-                    " is already in the CD-ROM drive (one image at a time; rm it first)");
-        fuse_reply_err(req, EBUSY);
+        fuse_reply_err(req, fs.refuse_second_image(name));
         return;
       }
       const std::string path = fs.context.cache_dir + "/" + name;
@@ -784,10 +789,7 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   auto& fs = Impl::of(req);
-  if (parent != kRoot) {
-    fuse_reply_err(req, ENOENT);
-    return;
-  }
+  if (!in_root(req, parent)) return;
   if (control_by_name(name)) {
     fuse_reply_err(req, EPERM);
     return;
@@ -814,10 +816,7 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
   auto& fs = Impl::of(req);
-  if (parent != kRoot) {
-    fuse_reply_err(req, ENOENT);
-    return;
-  }
+  if (!in_root(req, parent)) return;
   if (control_by_name(name)) {
     fuse_reply_err(req, EEXIST);
     return;
@@ -851,9 +850,7 @@ void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char*
       return;
     }
     if (!fs.images.empty()) {
-      log_warning(std::string("cannot add ") + name + ": " + fs.images.begin()->second.name +
-                  " is already in the CD-ROM drive (one image at a time; rm it first)");
-      fuse_reply_err(req, EBUSY);
+      fuse_reply_err(req, fs.refuse_second_image(name));
       return;
     }
     Image& image = fs.add_image(name, true, link);
