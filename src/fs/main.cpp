@@ -291,9 +291,9 @@ int main(int argc, char* argv[]) {
   // Each FUSE worker keeps a request buffer of max_write (1 MiB): few idle workers keep the
   // resident memory small after a burst (a copy is one request at a time anyway).
   fuse_loop_config loop{};
-  loop.clone_fd = 0;
-  loop.max_idle_threads = 4;
-  status = fuse_session_loop_mt(se, &loop);
+  loop.clone_fd = options.clone_fd ? 1 : 0;
+  loop.max_idle_threads = options.max_idle_threads ? options.max_idle_threads : 4;
+  status = options.single_thread ? fuse_session_loop(se) : fuse_session_loop_mt(se, &loop);
 
   // Teardown: the console first, then the drive (DISCONNECT), then the mount and the login.
   ilo::fs::log_info("unmounting " + options.mountpoint);

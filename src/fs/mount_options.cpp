@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -155,6 +156,9 @@ int parse_mount_options(fuse_args& args, MountOptions& options, std::string& err
     return 2;
   }
   options.foreground = cmd.foreground != 0;
+  options.single_thread = cmd.singlethread != 0;
+  options.clone_fd = cmd.clone_fd != 0;
+  if (cmd.max_idle_threads != UINT_MAX) options.max_idle_threads = cmd.max_idle_threads;
   options.debug = cmd.debug != 0;
   if (cmd.mountpoint) {
     options.mountpoint = cmd.mountpoint;

@@ -28,6 +28,10 @@ struct MountOptions {
   bool foreground = false;
   bool debug = false;
   bool read_only = false;          // -o ro
+  // FUSE's own loop options (-s, -o clone_fd, -o max_idle_threads=N); 0: ilofs's default.
+  bool single_thread = false;
+  bool clone_fd = false;
+  unsigned max_idle_threads = 0;
   bool show_help = false, show_version = false;
 };
 
