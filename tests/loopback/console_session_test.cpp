@@ -808,6 +808,9 @@ TEST(ConsoleSessionPeer, AllowedSeizeRequestHandsTheConsoleOver) {
   ASSERT_TRUE(wait_until([&] { return client.status().command_connected; }));
   peer.send_record(rc::SeizeRequest{"other", "10.0.0.9", 30});
   ASSERT_TRUE(wait_until([&] { return stopped_with(client, NetError::seized); }));
+  // The client writes its answer before it closes; the peer's reader may record it a moment
+  // after the client reports the end (seen once under load).
+  ASSERT_TRUE(wait_until([&] { return !peer.seize_answers().empty(); }));
   EXPECT_EQ(peer.seize_answers(), (std::vector<std::vector<std::uint8_t>>{{4, 0, 0, 0}}));
   EXPECT_EQ(client.observer().seized(), 1);
   const auto requests = client.observer().seize_requests();
