@@ -3,8 +3,8 @@
 // last close inserts it into the CD-ROM drive; `rm` ejects (the iLO sees the medium go) before
 // the cache file is removed; `ln -s` inserts a file where it is, without copying.
 //
-// Lock order: Impl::mutex_ (the image table) before the drive's and the companion's own
-// locks; screen_mutex_ is never held together with mutex_.
+// Lock order: Impl::mutex (the image table) before the drive's and the companion's own
+// locks; screen_mutex and handles_mutex are never held together with another lock.
 #include "fs/filesystem.hpp"
 
 #define FUSE_USE_VERSION 35
@@ -25,6 +25,7 @@
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "fs/cdrom_drive.hpp"
@@ -138,10 +139,6 @@ fuse_bufvec mem_bufvec(std::size_t size, void* mem) {
   v.buf[0].size = size;
   v.buf[0].mem = mem;
   return v;
-}
-
-Handle* handle_of(const fuse_file_info* fi) {
-  return reinterpret_cast<Handle*>(static_cast<std::uintptr_t>(fi->fh));
 }
 
 // Replies with up to `size` bytes of `data` from `off`, straight from the snapshot's two parts.
@@ -405,8 +402,38 @@ struct Filesystem::Impl {
     else log_info("cdrom: inserted " + image.name);
   }
 
+  // ---- open handles ----
+
+  // Registers a handle; its number goes into fi->fh.
+  std::uint64_t add_handle(std::shared_ptr<Handle> handle) {
+    std::lock_guard lock(handles_mutex);
+    const std::uint64_t id = next_handle++;
+    handles.emplace(id, std::move(handle));
+    return id;
+  }
+  // The handle of an open file (null if unknown). Shared: a request being served keeps it
+  // alive even if the kernel sends RELEASE meanwhile (seen under ASan: a READ reply still
+  // being written on one worker while another freed the handle).
+  std::shared_ptr<Handle> handle(const fuse_file_info* fi) {
+    std::lock_guard lock(handles_mutex);
+    const auto it = handles.find(fi->fh);
+    return it == handles.end() ? nullptr : it->second;
+  }
+  std::shared_ptr<Handle> remove_handle(const fuse_file_info* fi) {
+    std::lock_guard lock(handles_mutex);
+    const auto it = handles.find(fi->fh);
+    if (it == handles.end()) return nullptr;
+    auto handle = std::move(it->second);
+    handles.erase(it);
+    return handle;
+  }
+
   FilesystemContext context;
   std::time_t mount_time;
+
+  std::mutex handles_mutex;  // guards handles and next_handle
+  std::unordered_map<std::uint64_t, std::shared_ptr<Handle>> handles;
+  std::uint64_t next_handle = 1;
 
   std::mutex mutex;  // guards images and next_ino
   std::map<fuse_ino_t, Image> images;
@@ -509,8 +536,9 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
         fuse_reply_err(req, EBUSY);
         return;
       }
-      const int rc = fi && handle_of(fi)->fd >= 0
-                         ? ::ftruncate(handle_of(fi)->fd, attr->st_size)
+      const auto handle = fi ? fs.handle(fi) : nullptr;
+      const int rc = handle && handle->fd >= 0
+                         ? ::ftruncate(handle->fd, attr->st_size)
                          : ::truncate(it->second.path.c_str(), attr->st_size);
       if (rc != 0) {
         fuse_reply_err(req, errno);
@@ -648,9 +676,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     }
     fi->keep_cache = writes ? 0 : 1;
   }
-  fi->fh = reinterpret_cast<std::uintptr_t>(handle.release());
+  fi->fh = fs.add_handle(std::move(handle));
   if (fuse_reply_open(req, fi) == -ENOENT) {  // interrupted: the kernel will not release it
-    delete handle_of(fi);
+    fs.remove_handle(fi);
   }
 }
 
@@ -705,12 +733,17 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mod
     return;
   }
   e.ino = ino;
-  fi->fh = reinterpret_cast<std::uintptr_t>(handle.release());
-  if (fuse_reply_create(req, &e, fi) == -ENOENT) delete handle_of(fi);
+  fi->fh = fs.add_handle(std::move(handle));
+  if (fuse_reply_create(req, &e, fi) == -ENOENT) fs.remove_handle(fi);
 }
 
 void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
-  Handle& h = *handle_of(fi);
+  const auto handle = Impl::of(req).handle(fi);
+  if (!handle) {
+    fuse_reply_err(req, EBADF);
+    return;
+  }
+  Handle& h = *handle;
   if (h.fd >= 0) {
     // Zero-copy where the kernel allows: the reply is spliced from the cache file.
     fuse_bufvec buf = fd_bufvec(size, h.fd, off);
@@ -735,7 +768,12 @@ void write_control(fuse_req_t req, Impl& fs, fuse_ino_t ino, std::string_view te
 void op_write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
                   fuse_file_info* fi) {
   auto& fs = Impl::of(req);
-  Handle& h = *handle_of(fi);
+  const auto handle = fs.handle(fi);
+  if (!handle) {
+    fuse_reply_err(req, EBADF);
+    return;
+  }
+  Handle& h = *handle;
   const std::size_t size = fuse_buf_size(in);
   if (h.fd >= 0) {
     if (!h.writer) {
@@ -760,8 +798,8 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t /*ino*/, int datasync, fuse_file_info* fi) {
-  Handle& h = *handle_of(fi);
-  if (h.fd >= 0 && (datasync ? ::fdatasync(h.fd) : ::fsync(h.fd)) != 0) {
+  const auto h = Impl::of(req).handle(fi);
+  if (h && h->fd >= 0 && (datasync ? ::fdatasync(h->fd) : ::fsync(h->fd)) != 0) {
     fuse_reply_err(req, errno);
     return;
   }
@@ -774,13 +812,13 @@ void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto& fs = Impl::of(req);
-  std::unique_ptr<Handle> h(handle_of(fi));
-  if (h->writer) {
+  auto h = fs.remove_handle(fi);
+  if (h && h->writer) {
     std::lock_guard lock(fs.mutex);
     const auto it = fs.images.find(ino);
     if (it != fs.images.end() && --it->second.writers == 0 && it->second.dirty) {
       it->second.dirty = false;
-      h.reset();  // closed before the drive opens it
+      h.reset();  // closed (unless a request still holds it) before the drive opens it
       fs.insert(it->second);
     }
   }

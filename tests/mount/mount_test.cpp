@@ -137,7 +137,11 @@ class Mount {
     if (!mounted_) error_ = "not mounted within 15 s: " + log();
   }
 
-  ~Mount() { unmount(); }
+  ~Mount() {
+    unmount();
+    // A failing test shows what the mount logged (ilofs never logs a secret).
+    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- ilofs log:\n%s---\n", log().c_str());
+  }
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
 
