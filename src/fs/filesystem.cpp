@@ -832,23 +832,37 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     fuse_reply_err(req, EPERM);
     return;
   }
+  fuse_ino_t ino = 0;
+  bool eject = false;
+  {
+    std::lock_guard lock(fs.mutex);
+    const Image* image = fs.image_by_name(name);
+    if (!image) {
+      fuse_reply_err(req, ENOENT);
+      return;
+    }
+    ino = image->ino;
+    eject = fs.inserted(*image);
+  }
+  // The iLO sees the medium go before the file does. The eject waits for the drive's
+  // connection to close (up to seconds), so the image table is not locked meanwhile.
+  if (eject) {
+    fs.context.cdrom->eject();
+    log_info(std::string("cdrom: ejected ") + name);
+  }
   std::lock_guard lock(fs.mutex);
-  Image* image = fs.image_by_name(name);
-  if (!image) {
+  const auto it = fs.images.find(ino);
+  if (it == fs.images.end()) {  // removed meanwhile by another unlink
     fuse_reply_err(req, ENOENT);
     return;
   }
-  if (fs.inserted(*image)) {
-    fs.context.cdrom->eject();  // the iLO sees the medium go before the file does
-    log_info("cdrom: ejected " + image->name);
-  }
-  if (!image->symlink && ::unlink(image->path.c_str()) != 0 && errno != ENOENT) {
+  if (!it->second.symlink && ::unlink(it->second.path.c_str()) != 0 && errno != ENOENT) {
     const int err = errno;
-    log_error("cannot remove " + image->path + ": " + std::strerror(err));
+    log_error("cannot remove " + it->second.path + ": " + std::strerror(err));
     fuse_reply_err(req, err);
     return;
   }
-  fs.images.erase(image->ino);
+  fs.images.erase(it);
   fuse_reply_err(req, 0);
 }
 
