@@ -6,12 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <climits>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+
+#include "http/web_client.hpp"
 
 namespace ilo::fs {
 namespace {
@@ -208,18 +209,10 @@ int parse_mount_options(fuse_args& args, MountOptions& options, std::string& err
       return 2;
     }
   }
-  if (!options.fingerprint.empty()) {
-    std::string digits;
-    for (char c : options.fingerprint) {
-      if (c != ':') digits += c;
-    }
-    const bool hex = std::all_of(digits.begin(), digits.end(),
-                                 [](unsigned char c) { return std::isxdigit(c) != 0; });
-    if (digits.size() != 64 || !hex) {
-      error = "fingerprint=" + options.fingerprint +
-              ": expected the certificate's SHA-256, 64 hex digits (colons optional)";
-      return 2;
-    }
+  if (!options.fingerprint.empty() && http::normalise_pin(options.fingerprint).empty()) {
+    error = "fingerprint=" + options.fingerprint +
+            ": expected the certificate's SHA-256: 64 hex digits, plain or as ab:cd:... pairs";
+    return 2;
   }
   const int trust = (options.insecure ? 1 : 0) + (options.fingerprint.empty() ? 0 : 1) +
                     (options.cafile.empty() ? 0 : 1);

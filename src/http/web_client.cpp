@@ -39,28 +39,6 @@ std::string colon_hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
-// The pin in canonical form (lower-case colon hex), or "" if `text` is not 32 hex bytes
-// written either with a ':' between every pair or with no separators at all.
-std::string normalise_pin(std::string_view text) {
-  std::string hex;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == ':') {
-      if (text.size() != kFingerprintBytes * 3 - 1 || i % 3 != 2) return {};
-      continue;
-    }
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
-    hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  if (hex.size() != kFingerprintBytes * 2) return {};
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (i != 0) out += ':';
-    out.append(hex, i, 2);
-  }
-  return out;
-}
-
 // An iLO error message safe to quote: a short name of letters, digits and '_', else "".
 std::string quotable_message(const std::string& message) {
   if (message.empty() || message.size() > kMaxMessageChars) return {};
@@ -96,6 +74,26 @@ HttpError classify_curl(CURLcode rc) {
 enum class Method : std::uint8_t { get, post };
 
 }  // namespace
+
+std::string normalise_pin(std::string_view text) {
+  std::string hex;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ':') {
+      if (text.size() != kFingerprintBytes * 3 - 1 || i % 3 != 2) return {};
+      continue;
+    }
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
+    hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (hex.size() != kFingerprintBytes * 2) return {};
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    if (i != 0) out += ':';
+    out.append(hex, i, 2);
+  }
+  return out;
+}
 
 struct WebClient::Impl {
   enum class Policy : std::uint8_t { pin, ca_file, insecure };

@@ -30,6 +30,10 @@ namespace ilo::http {
 // The value of calls that return nothing but success.
 using Done = std::monostate;
 
+// A certificate pin in canonical form (lower-case colon hex), or "" if `text` is not 32 hex
+// bytes written either with a ':' between every pair or with no separators at all.
+std::string normalise_pin(std::string_view text);
+
 class WebClient {
  public:
   struct Options {
