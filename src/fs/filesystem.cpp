@@ -300,10 +300,8 @@ struct Filesystem::Impl {
   // ---- control files ----
 
   std::string power_text() {
-    if (!context.companion) return "unknown\n";
-    const auto on = context.companion->status().power_on;
-    if (!on) return "unknown\n";
-    return *on ? "on\n" : "off\n";
+    const auto on = context.companion ? context.companion->status().power_on : std::nullopt;
+    return std::string(power_word(on)) + "\n";
   }
 
   int write_power(std::string_view text) {

@@ -13,11 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* power_word(const std::optional<bool>& on) {
-  if (!on) return "unknown";
-  return *on ? "on" : "off";
-}
-
 json link(rcd::LinkState state, const std::string& error) {
   json j = {{"state", rcd::to_string(state)}};
   if (state != rcd::LinkState::up && !error.empty()) j["error"] = error;
@@ -33,6 +28,11 @@ std::string iso_time(std::time_t t) {
 }
 
 }  // namespace
+
+const char* power_word(const std::optional<bool>& on) noexcept {
+  if (!on) return "unknown";
+  return *on ? "on" : "off";
+}
 
 std::string build_status(const FilesystemContext& context) {
   json status = json::object();
