@@ -274,7 +274,8 @@ int main(int argc, char* argv[]) {
     io_thread.join();
     startup.fail("cannot start FUSE (bad FUSE options?)");
   }
-  if (fuse_set_signal_handlers(se) != 0 || fuse_session_mount(se, options.mountpoint.c_str()) != 0) {
+  if (fuse_set_signal_handlers(se) != 0 ||
+      fuse_session_mount(se, options.mountpoint.c_str()) != 0) {
     fuse_session_destroy(se);
     work.reset();
     io.stop();

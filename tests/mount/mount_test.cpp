@@ -44,7 +44,9 @@ std::string read_file(const std::string& path) {
   if (fd < 0) return out;
   char buffer[1 << 16];
   ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
   ::close(fd);
   return out;
 }
@@ -140,7 +142,9 @@ class Mount {
   ~Mount() {
     unmount();
     // A failing test shows what the mount logged (ilofs never logs a secret).
-    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- ilofs log:\n%s---\n", log().c_str());
+    if (::testing::Test::HasFailure()) {
+      std::fprintf(stderr, "--- ilofs log:\n%s---\n", log().c_str());
+    }
   }
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
@@ -382,7 +386,9 @@ TEST(Mount, PowerWords) {
   EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 10s));
   EXPECT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "off\n"; }, 10s));
   // No video while off: the screen cannot be opened.
-  EXPECT_TRUE(wait_until([&] { return ::open(mount.path("screen.ppm").c_str(), O_RDONLY) < 0 && errno == ENODATA; }, 10s));
+  EXPECT_TRUE(wait_until([&] {
+    return ::open(mount.path("screen.ppm").c_str(), O_RDONLY) < 0 && errno == ENODATA;
+  }, 10s));
 
   EXPECT_EQ(write_control(mount.path("power"), "press"), 0);
   EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "on"); }, 10s));
@@ -607,7 +613,9 @@ TEST(Mount, WrongPasswordAndWrongFingerprintFailTheMount) {
     EXPECT_EQ(mount.log().find("not-the-password"), std::string::npos);
   }
   {
-    Mount mount(sim, {.o = {"fingerprint=" + std::string(64, 'a')}, .password = SimProcess::password(), .pin = false,
+    Mount mount(sim, {.o = {"fingerprint=" + std::string(64, 'a')},
+                      .password = SimProcess::password(),
+                      .pin = false,
                       .foreground = false});
     EXPECT_NE(mount.exit_status(), 0);
     EXPECT_FALSE(mount.is_mounted());
