@@ -63,7 +63,7 @@ struct StreamCipher::Ctx {
   ~Ctx() { EVP_CIPHER_CTX_free(evp); }
 };
 
-StreamCipher StreamCipher::create(CipherId id, SessionKey key, Cipher3Reading reading,
+StreamCipher StreamCipher::create(CipherId id, StreamKeyView key, Cipher3Reading reading,
                                   std::error_code& ec) {
   ec.clear();
   if (id == CipherId::none) return {};
@@ -82,7 +82,8 @@ StreamCipher StreamCipher::create(CipherId id, SessionKey key, Cipher3Reading re
   return out;
 }
 
-StreamCipher StreamCipher::create_aes128_ofb(SessionKey key, std::span<const std::uint8_t, 16> iv,
+StreamCipher StreamCipher::create_aes128_ofb(StreamKeyView key,
+                                             std::span<const std::uint8_t, 16> iv,
                                              std::error_code& ec) {
   ec.clear();
   return make(CipherId::aes128, "AES-128-OFB", key, iv, ec);

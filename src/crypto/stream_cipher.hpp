@@ -9,6 +9,8 @@
 #include <span>
 #include <system_error>
 
+#include "crypto/stream_key.hpp"
+
 namespace ilo::crypto {
 
 // The cipher numbers of in-band video commands 12 and 13.
@@ -19,8 +21,6 @@ enum class Cipher3Reading : std::uint8_t {
   java_aes128,     // HP's Java client: AES-128-OFB with the 16-byte key (default)
   ts_aes256_padded // TypeScript library: AES-256-OFB, key zero-padded to 32 bytes
 };
-
-using SessionKey = std::span<const std::uint8_t, 16>;
 
 enum class CipherError { unavailable = 1, bad_cipher_id };
 const std::error_category& cipher_category() noexcept;
@@ -33,11 +33,12 @@ class StreamCipher {
   // Creates a fresh keystream (position 0) for `id`. CipherId::none gives an identity cipher.
   // Fails with CipherError::unavailable if OpenSSL cannot provide the algorithm (RC4 needs the
   // legacy provider module).
-  static StreamCipher create(CipherId id, SessionKey key, Cipher3Reading reading,
+  static StreamCipher create(CipherId id, StreamKeyView key, Cipher3Reading reading,
                              std::error_code& ec);
   // AES-128-OFB with an explicit IV. The transport always uses a zero IV (create()); this
   // exists so the mode can be checked against NIST SP 800-38A, whose vectors use a non-zero IV.
-  static StreamCipher create_aes128_ofb(SessionKey key, std::span<const std::uint8_t, 16> iv,
+  static StreamCipher create_aes128_ofb(StreamKeyView key,
+                                        std::span<const std::uint8_t, 16> iv,
                                         std::error_code& ec);
 
   StreamCipher() = default;  // identity

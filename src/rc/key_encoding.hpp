@@ -12,11 +12,13 @@
 #include <string_view>
 #include <system_error>
 
+#include "crypto/stream_key.hpp"
+
 namespace ilo::rc {
 
 inline constexpr std::size_t kKeyTextLength = 32;  // session key and enc_key characters
 using EncodedKey = std::array<std::uint8_t, kKeyTextLength>;
-using StreamKey = std::array<std::uint8_t, 16>;
+using StreamKey = crypto::StreamKey;  // the same type; tests and callers spell it rc::
 
 // The 32 key bytes as sent: the ASCII codes of `session_key`, each XOR-ed with the ASCII code
 // of the same position of `enc_key` when `xor_with_enc_key` (features ENCRYPT_KEY for the
