@@ -16,6 +16,7 @@
 #include "rc/bit_reader.hpp"
 #include "rc/block_writer.hpp"
 #include "rc/colour_cache.hpp"
+#include "rc/video_codes.hpp"
 
 namespace ilo::rc {
 namespace {
@@ -56,7 +57,6 @@ constexpr std::array<std::uint8_t, 256> kTailZeros = [] {
     t[b] = static_cast<std::uint8_t>(std::countl_zero(static_cast<std::uint8_t>(b)));
   return t;
 }();
-constexpr unsigned kZeroRunLimit = 30;  // more than this many zero bits force HUNT
 
 // Fatal-state bit counts at which the Java client sends a refresh request (§9.2), expressed
 // as the count before the bit is consumed; the last one also sets the count back to 41.
@@ -65,8 +65,6 @@ constexpr std::uint32_t kFatalWrapTo = 41;
 
 constexpr std::size_t kMaxParams = 24;        // parameters kept per in-band command
 constexpr std::size_t kMaxTextLength = 1024;  // longer strings are truncated
-constexpr int kHalfHeightAbove = 1616;      // §6.1: 16x8 blocks when wider than this
-constexpr std::uint8_t kHalfHeightCapable = 0x08;
 
 // Run suffix table for the fast path (§4.3), indexed by the next 8 bits after a colour code:
 // bits used (0 = needs the 13-bit form) and extra pixels after the first.
@@ -385,8 +383,8 @@ struct VideoDecoder::State {
       // A screen that does not fit the caller's storage is not drawn at all (rather than
       // into a framebuffer of another layout); the ScreenMode event still reports it.
       if (!fb.resize(screen_w, screen_h)) fb.resize(0, 0);
-      if (screen_w > kHalfHeightAbove) {
-        if (capabilities & kHalfHeightCapable) set_block_rows(8);
+      if (screen_w > kHalfHeightAboveWidth) {
+        if (capabilities & kCapabilityHalfHeight) set_block_rows(8);
         // else: Java keeps its block height (and warns once).
       } else {
         set_block_rows(16);
@@ -400,48 +398,48 @@ struct VideoDecoder::State {
     const std::uint8_t cmd = cmd_last;
     const std::uint8_t p0 = params[0], p1 = params[1], p2 = params[2], p3 = params[3];
     cmd_bytes = 0;
-    switch (cmd) {
-      case 1:  // EXIT (§9.3): fatal with a fresh count and an immediate refresh request
+    switch (static_cast<VideoCommand>(cmd)) {
+      case VideoCommand::exit:  // §9.3: fatal with a fresh count and an immediate refresh request
         fatal_count = 0;
         fatal("EXIT command");
         refresh();
         return kFatal;
-      case 2: return kStrChan;
-      case 3: event(FrameRate{p0}); break;
-      case 4: event(PowerState{true}); break;
-      case 5:
+      case VideoCommand::text: return kStrChan;
+      case VideoCommand::frame_rate: event(FrameRate{p0}); break;
+      case VideoCommand::power_on: event(PowerState{true}); break;
+      case VideoCommand::power_off:
         flush_dirty();
         fb.clear();
         block.screen_cleared(fb);
         event(PowerState{false});
         break;
-      case 6:
+      case VideoCommand::no_video:
         flush_dirty();
         fb.clear();
         block.screen_cleared(fb);
         event(NoVideo{});
         break;
-      case 7: event(TerminalServices{p0}); break;
-      case 9:
+      case VideoCommand::terminal_services: event(TerminalServices{p0}); break;
+      case VideoCommand::key_change:
         bits.align_to_byte();
         event(KeyChange{});
         break;
-      case 10:
+      case VideoCommand::seized:
         flush_dirty();
         fb.clear();
         block.screen_cleared(fb);
         event(Seized{});
         break;
-      case 11:
+      case VideoCommand::colour_depth:
         set_bpc(p0);
         event(ColourDepth{int(bpc)});
         break;
-      case 12:
+      case VideoCommand::select_cipher:
         event(CipherSelected{p0});
         stop = true;
         stop_cipher = p0;
         break;
-      case 13:
+      case VideoCommand::session_header:
         set_bpc(p0);
         capabilities = p3;
         event(SessionHeader{int(bpc), p1, p2, p3});
@@ -449,8 +447,8 @@ struct VideoDecoder::State {
         stop = true;
         stop_cipher = p1;
         break;
-      case 16: event(Ping{}); break;
-      case 128: event(Invalidate{}); break;
+      case VideoCommand::ping: event(Ping{}); break;
+      case VideoCommand::invalidate: event(Invalidate{}); break;
       default: event(UnknownCommand{cmd}); break;
     }
     return kStart;
@@ -745,7 +743,7 @@ struct VideoDecoder::State {
         const std::uint64_t m = BitReader::mirror(w);
         std::memcpy(mirrored.data() + i, &m, 8);
         const bool zero_byte = ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u) != 0;
-        if (!zero_byte && zr + unsigned(std::countr_zero(w)) <= kZeroRunLimit) {
+        if (!zero_byte && zr + unsigned(std::countr_zero(w)) <= kMaxDataZeroRun) {
           zr = unsigned(std::countl_zero(w));  // zeros after the last byte's last 1 bit
           i += 8;
           continue;
@@ -755,7 +753,7 @@ struct VideoDecoder::State {
       for (const std::size_t stop_at = std::min(n, i + 8); i < stop_at; ++i) {
         const std::uint8_t b = data[i];
         const unsigned run = zr + kLeadZeros[b];
-        if (run > kZeroRunLimit) {
+        if (run > kMaxDataZeroRun) {
           zero_run_end = zr;
           return i;
         }
@@ -858,7 +856,7 @@ struct VideoDecoder::State {
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t b = data[i];
       const unsigned run = zero_run + kLeadZeros[b];
-      if (run > kZeroRunLimit) {
+      if (run > kMaxDataZeroRun) {
         state = kHunt;
         return i;
       }

@@ -73,7 +73,7 @@ std::size_t VideoEncoder::prologue() {
       settings_.cipher,                                          // p1: cipher
       settings_.licence,                                         // p2: licence bits
       settings_.capabilities,                                    // p3: capability flags
-      13,                                                        // command: session header
+      to_byte(VideoCommand::session_header),                     // command
   };
   command(bytes);
   const std::size_t clear = clear_bytes_after_last_bit();
@@ -121,9 +121,9 @@ std::error_code VideoEncoder::set_mode(int width, int height) {
     return {};
   }
   // §6.1, Java rule: 16x8 above 1616 pixels if announced, else the block height is kept.
-  if (width <= kHalfHeightMinWidth)
+  if (width <= kHalfHeightAboveWidth)
     block_h_ = 16;
-  else if (caps_ & kCapHalfHeight)
+  else if (caps_ & kCapabilityHalfHeight)
     block_h_ = 8;
   cols_ = w;
   rows_ = (height + block_h_ - 1) / block_h_;
@@ -191,43 +191,44 @@ void VideoEncoder::command(std::span<const std::uint8_t> bytes) {
 }
 
 void VideoEncoder::power(bool on) {
-  command0(on ? 4 : 5);
+  command0(on ? VideoCommand::power_on : VideoCommand::power_off);
   if (!on) screen_cleared();
 }
 
 void VideoEncoder::no_video() {
-  command0(6);
+  command0(VideoCommand::no_video);
   screen_cleared();
 }
 
 void VideoEncoder::seized() {
-  command0(10);
+  command0(VideoCommand::seized);
   screen_cleared();
 }
 
-void VideoEncoder::ping() { command0(16); }
+void VideoEncoder::ping() { command0(VideoCommand::ping); }
 
 void VideoEncoder::frame_rate(std::uint8_t value) {
-  const std::uint8_t bytes[] = {value, 3};  // p0: rate, command 3
+  const std::uint8_t bytes[] = {value, to_byte(VideoCommand::frame_rate)};  // p0: rate
   command(bytes);
 }
 
-void VideoEncoder::invalidate() { command0(128); }
+void VideoEncoder::invalidate() { command0(VideoCommand::invalidate); }
 
 std::error_code VideoEncoder::text(std::uint8_t channel, std::string_view text) {
   if (text.size() > kMaxText || text.find('\0') != std::string_view::npos)
     return EncoderError::bad_text;
-  command0(2);
+  command0(VideoCommand::text);
   w_.put(channel, 8);                                  // channel
   for (char c : text) w_.put(static_cast<std::uint8_t>(c), 8);  // characters, no continuation
   w_.put(0, 8);                                        // terminator
-  if (channel == 4) screen_cleared();                  // channel 4 replaces the screen
+  if (channel == kTextChannelScreen) screen_cleared();  // it replaces the screen
   return {};
 }
 
 std::error_code VideoEncoder::set_bits_per_colour(int bits_per_colour) {
   if (bits_per_colour < 2 || bits_per_colour > 5) return EncoderError::bad_bits_per_colour;
-  const std::uint8_t bytes[] = {static_cast<std::uint8_t>(5 - bits_per_colour), 11};
+  const std::uint8_t bytes[] = {static_cast<std::uint8_t>(5 - bits_per_colour),
+                                to_byte(VideoCommand::colour_depth)};
   command(bytes);
   bpc_ = bits_per_colour;
   // Cached colours and the block buffer hold values of the old depth: start over with a MODE.
@@ -236,7 +237,7 @@ std::error_code VideoEncoder::set_bits_per_colour(int bits_per_colour) {
 }
 
 std::size_t VideoEncoder::select_cipher(std::uint8_t cipher) {
-  const std::uint8_t bytes[] = {cipher, 12};  // p0: cipher, command 12
+  const std::uint8_t bytes[] = {cipher, to_byte(VideoCommand::select_cipher)};  // p0: cipher
   command(bytes);
   return clear_bytes_after_last_bit();
 }
@@ -250,7 +251,7 @@ std::uint32_t VideoEncoder::quantise(const std::uint8_t* rgb) const noexcept {
 }
 
 bool VideoEncoder::zero_run_ok(std::uint32_t leading_zeros) const noexcept {
-  return w_.trailing_zeros() + leading_zeros <= kZeroRunLimit;
+  return w_.trailing_zeros() + leading_zeros <= kZeroRunBeforeField;
 }
 
 void VideoEncoder::load_block(const Framebuffer& fb, int bx, int by, Block& out) const {

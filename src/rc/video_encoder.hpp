@@ -14,6 +14,8 @@
 
 #include "rc/bit_writer.hpp"
 #include "rc/framebuffer.hpp"
+#include "rc/rc_error.hpp"
+#include "rc/video_codes.hpp"
 
 namespace ilo::rc {
 
@@ -123,7 +125,10 @@ class VideoEncoder {
 
   std::error_code paint_area(const Framebuffer& fb, const Rect& area);
   void command(std::span<const std::uint8_t> bytes);  // params..., command number
-  void command0(std::uint8_t number) { command(std::span<const std::uint8_t>(&number, 1)); }
+  void command0(VideoCommand c) {
+    const std::uint8_t number = to_byte(c);
+    command(std::span<const std::uint8_t>(&number, 1));
+  }
   [[nodiscard]] std::size_t clear_bytes_after_last_bit() const noexcept;
   [[nodiscard]] std::uint32_t quantise(const std::uint8_t* rgb) const noexcept;
   [[nodiscard]] bool zero_run_ok(std::uint32_t leading_zeros) const noexcept;

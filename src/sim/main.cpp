@@ -10,6 +10,7 @@
 #include <asio.hpp>
 #include <fmt/core.h>
 
+#include "rc/video_codes.hpp"
 #include "sim/simulator.hpp"
 
 namespace {
@@ -29,8 +30,10 @@ bool parse_resolution(const std::string& text, int& w, int& h, std::string& erro
   }
   // MODE carries the width in 16-pixel columns (7 bits) and the height as 16-pixel rows (7
   // bits) plus 0-15 extra rows (rc-video.md §6).
-  if (w % 16 != 0 || w < 64 || w > 2032 || h < 64 || h > 2047) {
-    error = "--resolution: width must be a multiple of 16 in 64..2032 and height in 64..2047";
+  using ilo::rc::kMaxScreenHeight, ilo::rc::kMaxScreenWidth;
+  if (w % 16 != 0 || w < 64 || w > kMaxScreenWidth || h < 64 || h > kMaxScreenHeight) {
+    error = fmt::format("--resolution: width must be a multiple of 16 in 64..{} and height in "
+                        "64..{}", kMaxScreenWidth, kMaxScreenHeight);
     return false;
   }
   return true;
