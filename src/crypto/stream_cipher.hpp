@@ -15,6 +15,7 @@ namespace ilo::crypto {
 
 // The cipher numbers of in-band video commands 12 and 13.
 enum class CipherId : std::uint8_t { none = 0, rc4 = 1, aes128 = 2, aes256 = 3 };
+constexpr std::uint8_t to_byte(CipherId id) noexcept { return static_cast<std::uint8_t>(id); }
 
 // How to read cipher 3, which no capture shows (rc-transport.md §3.2, open question 1).
 enum class Cipher3Reading : std::uint8_t {

@@ -177,7 +177,8 @@ bool ConsoleConnection::begin_stream() {
   if (hub_->replay) {
     // The recording's command 13 selects RC4: the client encrypts from its first byte.
     transport_.emplace(hub_->replay_key, options);
-    if (transport_->select_receive_cipher(1)) {
+    const auto rc4 = to_byte(crypto::CipherId::rc4);
+    if (const auto cipher_error = transport_->select_receive_cipher(rc4); cipher_error) {
       close(CloseReason::done);
       return false;
     }
@@ -193,11 +194,12 @@ bool ConsoleConnection::begin_stream() {
   }
   transport_.emplace(key, options);
   rc::EncoderSettings settings;  // bpc 5, licence 7, capabilities 9 (as the captured server)
-  settings.cipher = config.cipher;
+  settings.cipher = to_byte(config.cipher);
   encoder_.emplace(settings);
   const std::size_t clear = encoder_->prologue();
   std::vector<std::uint8_t> head = encoder_->take();
-  if (transport_->select_cipher(config.cipher)) {  // OpenSSL cannot provide it
+  // Fails only when OpenSSL cannot provide the cipher.
+  if (const auto cipher_error = transport_->select_cipher(to_byte(config.cipher)); cipher_error) {
     ++hub_->counters.encoder_errors;
     close(CloseReason::done);
     return false;

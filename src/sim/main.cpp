@@ -86,7 +86,11 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "ilo-sim: {}\n", error);
     return 2;
   }
-  config.cipher = cipher == "none" ? 0 : cipher == "rc4" ? 1 : cipher == "aes128" ? 2 : 3;
+  using ilo::crypto::CipherId;
+  config.cipher = cipher == "none"     ? CipherId::none
+                  : cipher == "rc4"    ? CipherId::rc4
+                  : cipher == "aes128" ? CipherId::aes128
+                                       : CipherId::aes256;
   if (!replay.empty()) {
     if (config.replay_key.empty()) {
       fmt::print(stderr, "ilo-sim: --replay needs --replay-key (the recording's enc_key)\n");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/stream_cipher.hpp"
 #include "sim/fault_plan.hpp"
 #include "sim/machine.hpp"
 #include "sim/session_registry.hpp"
@@ -24,7 +25,7 @@ struct SimConfig {
   std::string password = "ilo-sim-password";  // the documented default for tests and the demo
   int width = 1024;
   int height = 768;
-  std::uint8_t cipher = 1;               // video command 13 cipher: 0 none, 1 RC4, 2 AES-128, 3 "AES-256"
+  crypto::CipherId cipher = crypto::CipherId::rc4;  // sent in video command 13
   bool cipher3_aes256_padded = false;    // how the simulator itself reads cipher 3
   std::string optional_features = "ENCRYPT_KEY;ENCRYPT_VMKEY;ENCRYPT_CMD";
   std::optional<std::string> replay_path;  // --replay: a recorded console stream

@@ -496,7 +496,7 @@ class EveryCipher : public ::testing::TestWithParam<int> {};
 
 TEST_P(EveryCipher, DecodedScreenEqualsTheMachineConsole) {
   SimConfig config = test_config();
-  config.cipher = static_cast<std::uint8_t>(GetParam());
+  config.cipher = static_cast<crypto::CipherId>(GetParam());
   Harness h(config);
   ConsoleClient c(h.port(), h.login());
   ASSERT_EQ(c.handshake(), kOk);
