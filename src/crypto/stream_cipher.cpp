@@ -4,6 +4,7 @@
 #include "crypto/stream_cipher.hpp"
 
 #include <array>
+#include <cerrno>
 #include <climits>
 #include <mutex>
 #include <string>
@@ -11,21 +12,21 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 
+#include "errors/enum_category.hpp"
+
 namespace ilo::crypto {
 namespace {
 
-class CipherCategory final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "ilo.cipher"; }
-  std::string message(int c) const override {
-    switch (static_cast<CipherError>(c)) {
-      case CipherError::unavailable:
-        return "cipher not available from OpenSSL (RC4 needs the legacy provider, ossl-modules/legacy.so)";
-      case CipherError::bad_cipher_id: return "unknown cipher number";
-    }
-    return "unknown cipher error";
+ErrorInfo describe(CipherError e) noexcept {
+  switch (e) {
+    case CipherError::unavailable:
+      return {"cipher not available from OpenSSL (RC4 needs the legacy provider, "
+              "ossl-modules/legacy.so)",
+              ENOTSUP};
+    case CipherError::bad_cipher_id: return {"unknown cipher number", EINVAL};
   }
-};
+  return {};
+}
 
 // A library context with the default and legacy providers, created once and kept for the life
 // of the process (OpenSSL cleans it up at exit).
@@ -54,8 +55,7 @@ const char* algorithm_name(CipherId id, Cipher3Reading reading) {
 }  // namespace
 
 const std::error_category& cipher_category() noexcept {
-  static const CipherCategory c;
-  return c;
+  return enum_category<CipherError, describe>("ilo.cipher", "unknown cipher error");
 }
 
 struct StreamCipher::Ctx {

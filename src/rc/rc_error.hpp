@@ -1,6 +1,7 @@
-// The error vocabulary of the remote-console session layer: handshakes (rc-handshake.md),
-// transport (rc-transport.md), input messages (rc-input.md) and command records
-// (command-session.md). It does not cover the video bitstream or the stream ciphers.
+// The error vocabulary of the remote-console protocol: handshakes (rc-handshake.md), transport
+// (rc-transport.md), input messages (rc-input.md), command records (command-session.md) and
+// the video encoder's arguments (rc-video.md). One category, "ilo.rc"; each code names its
+// portable condition in rc_error.cpp. The stream ciphers have their own (crypto::CipherError).
 #pragma once
 
 #include <system_error>
@@ -32,6 +33,11 @@ enum class RcError {
   record_too_large,       // command record length field above the bound
   malformed_record,       // command record payload too short for its type
   decoder_stalled,        // the video decoder used no byte of a non-empty input
+  // Video encoder arguments (server side).
+  bad_screen_size,        // width not a multiple of 16, or larger than a MODE can describe
+  bad_bits_per_colour,    // outside 2..5
+  bad_text,               // string command with a NUL character or longer than kMaxText
+  no_mode,                // painting before a MODE, or the framebuffer size differs from it
 };
 
 const std::error_category& rc_category() noexcept;

@@ -11,31 +11,13 @@ namespace ilo::rc {
 
 namespace {
 
-class EncoderCategory final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "rc-video-encoder"; }
-  std::string message(int e) const override {
-    switch (static_cast<EncoderError>(e)) {
-      case EncoderError::bad_screen_size: return "screen size not encodable in a MODE";
-      case EncoderError::bad_bits_per_colour: return "bits per colour outside 2..5";
-      case EncoderError::bad_text: return "string contains NUL or is too long";
-      case EncoderError::no_mode: return "no MODE for this framebuffer size";
-    }
-    return "unknown encoder error";
-  }
-};
-
 // §12.5: the longest zero run the encoder lets ordinary data reach before a field; every
-// replacement form starts with at most two zero bits, so no run exceeds 30.
-constexpr std::uint32_t kZeroRunLimit = 28;
-constexpr int kMaxColumns = 127;             // MODE W is 7 bits
-constexpr int kMaxRows16 = 127;              // MODE H is 7 bits
-constexpr int kHalfHeightMinWidth = 1616;    // §6.1: 16x8 blocks only above this width
-constexpr std::uint8_t kCapHalfHeight = 0x08;
+// replacement form starts with at most two zero bits, so no run exceeds kMaxDataZeroRun.
+constexpr std::uint32_t kZeroRunBeforeField = kMaxDataZeroRun - 2;
 
 bool size_ok(int width, int height) noexcept {
-  return width >= 0 && height >= 0 && width % 16 == 0 && width / 16 <= kMaxColumns &&
-         height / 16 <= kMaxRows16;
+  return width >= 0 && height >= 0 && width % 16 == 0 && width <= kMaxScreenWidth &&
+         height <= kMaxScreenHeight;
 }
 
 // Bits of the indexed-colour code for a cache of n entries (§5.3).
@@ -48,11 +30,6 @@ int code_bits(int n) noexcept {
 }
 
 }  // namespace
-
-const std::error_category& encoder_category() noexcept {
-  static const EncoderCategory category;
-  return category;
-}
 
 VideoEncoder::VideoEncoder(const EncoderSettings& settings) : settings_(settings) {
   settings_.bits_per_colour = std::clamp(settings_.bits_per_colour, 2, 5);

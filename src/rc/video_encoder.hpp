@@ -19,16 +19,9 @@
 
 namespace ilo::rc {
 
-enum class EncoderError {
-  bad_screen_size = 1,  // width not a multiple of 16, or larger than a MODE can describe
-  bad_bits_per_colour,  // outside 2..5
-  bad_text,             // string command with a NUL character or longer than kMaxText
-  no_mode,              // painting before a MODE, or the framebuffer size differs from it
-};
-const std::error_category& encoder_category() noexcept;
-inline std::error_code make_error_code(EncoderError e) noexcept {
-  return {static_cast<int>(e), encoder_category()};
-}
+// The encoder's errors are remote-console errors (RcError::bad_screen_size, bad_bits_per_colour,
+// bad_text, no_mode); this name is kept for the encoder's callers.
+using EncoderError = RcError;
 
 // The four parameters of command 13 (rc-video.md §10). Defaults are the captured server's.
 struct EncoderSettings {
@@ -170,6 +163,3 @@ class VideoEncoder {
 };
 
 }  // namespace ilo::rc
-
-template <>
-struct std::is_error_code_enum<ilo::rc::EncoderError> : std::true_type {};

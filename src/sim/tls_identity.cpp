@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 
 #include <openssl/bio.h>
@@ -14,23 +15,25 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "bytes/hex.hpp"
+#include "errors/enum_category.hpp"
+
 namespace ilo::sim {
 namespace {
 
-class TlsIdentityCategory final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "tls_identity"; }
-  std::string message(int value) const override {
-    switch (static_cast<TlsIdentityError>(value)) {
-      case TlsIdentityError::certificate_unreadable: return "cannot read a PEM certificate";
-      case TlsIdentityError::key_unreadable: return "cannot read a PEM private key";
-      case TlsIdentityError::key_mismatch: return "the private key does not match the certificate";
-      case TlsIdentityError::generation_failed: return "cannot generate the TLS certificate";
-      case TlsIdentityError::bad_address: return "listen address is not an IP address or host name";
-    }
-    return "unknown TLS identity error";
+ErrorInfo describe(TlsIdentityError e) noexcept {
+  switch (e) {
+    case TlsIdentityError::certificate_unreadable: return {"cannot read a PEM certificate", 0};
+    case TlsIdentityError::key_unreadable: return {"cannot read a PEM private key", 0};
+    case TlsIdentityError::key_mismatch:
+      return {"the private key does not match the certificate", EINVAL};
+    case TlsIdentityError::generation_failed:
+      return {"cannot generate the TLS certificate", 0};
+    case TlsIdentityError::bad_address:
+      return {"listen address is not an IP address or host name", EINVAL};
   }
-};
+  return {};
+}
 
 struct BioFree {
   void operator()(BIO* b) const noexcept { BIO_free(b); }
@@ -101,8 +104,7 @@ bool set_random_serial(X509* cert) {
 }  // namespace
 
 const std::error_category& tls_identity_category() noexcept {
-  static const TlsIdentityCategory category;
-  return category;
+  return enum_category<TlsIdentityError, describe>("tls_identity", "unknown TLS identity error");
 }
 
 struct TlsIdentity::Handles {

@@ -1,0 +1,41 @@
+// fs::to_errno(), the one translation of any error into a FUSE reply: every code of every
+// product category, system and generic codes, and a category it has never heard of.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <string>
+
+#include "every_code.hpp"
+#include "fs/errno_map.hpp"
+
+namespace ilo::test {
+namespace {
+
+TEST(ToErrno, EveryCodeOfEveryCategory) {
+  for (const auto& row : every_code())
+    EXPECT_EQ(fs::to_errno(row.code), row.errno_value)
+        << row.code.category().name() << " " << row.code.value() << ": " << row.code.message();
+}
+
+TEST(ToErrno, NoErrorIsZero) { EXPECT_EQ(fs::to_errno({}), 0); }
+
+TEST(ToErrno, SystemAndGenericCodesKeepTheirValue) {
+  EXPECT_EQ(fs::to_errno({ENOENT, std::system_category()}), ENOENT);
+  EXPECT_EQ(fs::to_errno({EHWPOISON, std::system_category()}), EHWPOISON);
+  EXPECT_EQ(fs::to_errno(std::make_error_code(std::errc::not_connected)), ENOTCONN);
+  EXPECT_EQ(fs::to_errno({-1, std::system_category()}), EIO);
+}
+
+class StrangerCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "stranger"; }
+  std::string message(int) const override { return "stranger"; }
+};
+
+TEST(ToErrno, UnknownCategoryIsEio) {
+  static const StrangerCategory stranger;
+  EXPECT_EQ(fs::to_errno({7, stranger}), EIO);
+}
+
+}  // namespace
+}  // namespace ilo::test
