@@ -4,13 +4,6 @@
 namespace ilo {
 namespace {
 
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
@@ -25,8 +18,8 @@ std::optional<Bytes> parse_hex(std::string_view text) {
       continue;
     }
     if (i + 1 >= text.size()) return std::nullopt;
-    const int hi = nibble(text[i]);
-    const int lo = nibble(text[i + 1]);
+    const int hi = hex_value(text[i]);
+    const int lo = hex_value(text[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
     i += 2;
@@ -35,12 +28,22 @@ std::optional<Bytes> parse_hex(std::string_view text) {
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string s;
   s.reserve(bytes.size() * 2);
   for (std::uint8_t b : bytes) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 0xF]);
+    s.push_back(hex_digit(b >> 4u));
+    s.push_back(hex_digit(b));
+  }
+  return s;
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes, char separator) {
+  std::string s;
+  s.reserve(bytes.size() * 3);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i != 0) s.push_back(separator);
+    s.push_back(hex_digit(bytes[i] >> 4u));
+    s.push_back(hex_digit(bytes[i]));
   }
   return s;
 }

@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "bytes/hex.hpp"
 #include "rest/ilo_error_body.hpp"
 
 namespace ilo::http {
@@ -25,19 +26,6 @@ constexpr std::size_t kFingerprintBytes = 32;     // SHA-256
 constexpr std::size_t kMaxMessageChars = 64;      // of an iLO error message we quote
 
 std::once_flag g_curl_init;
-
-// Lower-case colon hex of `n` bytes.
-std::string colon_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 3);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i != 0) out += ':';
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 0xF];
-  }
-  return out;
-}
 
 // An iLO error message safe to quote: a short name of letters, digits and '_', else "".
 std::string quotable_message(const std::string& message) {
@@ -83,7 +71,7 @@ std::string normalise_pin(std::string_view text) {
       if (text.size() != kFingerprintBytes * 3 - 1 || i % 3 != 2) return {};
       continue;
     }
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
+    if (hex_value(c) < 0) return {};
     hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   if (hex.size() != kFingerprintBytes * 2) return {};
@@ -262,7 +250,7 @@ int WebClient::Impl::on_verify(X509_STORE_CTX* store, void* self) {
     X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
     return 0;
   }
-  impl->peer_fingerprint = colon_hex(md.data(), len);
+  impl->peer_fingerprint = to_hex(std::span(md).first(len), ':');
   switch (impl->policy) {
     case Policy::pin:
       if (impl->peer_fingerprint != impl->pin) {

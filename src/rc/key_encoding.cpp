@@ -1,17 +1,11 @@
 // Session-key encoding and enc_key decoding (see key_encoding.hpp).
 #include "rc/key_encoding.hpp"
 
+#include "bytes/hex.hpp"
 #include "rc/rc_error.hpp"
 
 namespace ilo::rc {
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_key_text(std::string_view s) noexcept {
   if (s.size() != kKeyTextLength) return false;

@@ -7,19 +7,19 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "bytes/hex.hpp"
 #include "rc/key_encoding.hpp"
 
 namespace ilo::sim {
 
 std::string random_hex_key(bool mixed_case) {
-  static constexpr char kLower[] = "0123456789abcdef";
   for (;;) {
     std::array<std::uint8_t, 32> r{};
     if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) std::abort();
     std::string s(32, '0');
     bool upper = false, lower = false;
     for (std::size_t i = 0; i < 32; ++i) {
-      char c = kLower[r[i] & 0xF];
+      char c = hex_digit(r[i]);
       if (mixed_case && c >= 'a' && (r[i] & 0x10)) c = static_cast<char>(c - 'a' + 'A');
       upper |= c >= 'A' && c <= 'F';
       lower |= c >= 'a' && c <= 'f';

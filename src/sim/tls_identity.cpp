@@ -185,15 +185,7 @@ std::string TlsIdentity::fingerprint() const {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
   if (X509_digest(cert, EVP_sha256(), md.data(), &len) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 3);
-  for (unsigned int i = 0; i < len; ++i) {
-    if (i != 0) out += ':';
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
-  }
-  return out;
+  return to_hex(std::span(md).first(len), ':');
 }
 
 std::string TlsIdentity::certificate_pem() const {

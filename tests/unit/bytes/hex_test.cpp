@@ -20,5 +20,20 @@ TEST(Hex, RejectsBadInput) {
   EXPECT_TRUE(parse_hex("")->empty());
 }
 
+TEST(Hex, SeparatedLowerCase) {
+  const Bytes b{0xAB, 0x0C, 0xEF};
+  EXPECT_EQ(to_hex(b, ':'), "ab:0c:ef");
+  EXPECT_EQ(to_hex(Bytes{0x01}, ':'), "01");
+  EXPECT_EQ(to_hex(Bytes{}, ':'), "");
+}
+
+TEST(Hex, DigitsBothWays) {
+  for (unsigned v = 0; v < 16; ++v) EXPECT_EQ(hex_value(hex_digit(v)), static_cast<int>(v));
+  EXPECT_EQ(hex_digit(0x1F), 'f');  // only the low four bits count
+  EXPECT_EQ(hex_value('F'), 15);
+  EXPECT_EQ(hex_value('g'), -1);
+  EXPECT_EQ(hex_value(':'), -1);
+}
+
 }  // namespace
 }  // namespace ilo
