@@ -239,7 +239,7 @@ int main(int argc, char* argv[]) {
   owner_options.tls.legacy = options.tls_legacy;
   owner_options.log = log_to_fs;
   session::SessionOwner owner(std::move(owner_options));
-  if (owner.login(error)) startup.fail(error);
+  if (const auto login_error = owner.login(error); login_error) startup.fail(error);
 
   if (!prepare_cache(options.cache_dir, error)) startup.fail(error);
 

@@ -228,7 +228,7 @@ bool ConsoleConnection::encode_restart() {
   }
   const rc::Framebuffer& fb = hub_->screen.get(machine);
   console_generation_ = machine.console().generation();
-  if (encoder_->restart(fb)) {
+  if (const auto encode_error = encoder_->restart(fb); encode_error) {
     encoder_failed();
     return false;
   }
@@ -299,7 +299,7 @@ void ConsoleConnection::on_tick() {
   if (machine.powered() && (!video_on_ || machine.console().generation() != console_generation_)) {
     const rc::Framebuffer& fb = hub_->screen.get(machine);
     console_generation_ = machine.console().generation();
-    if (encoder_->update(fb)) {
+    if (const auto encode_error = encoder_->update(fb); encode_error) {
       encoder_failed();
       return;
     }

@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     }
   }
   sim.context().faults.set_seed(seed);
-  if (sim.start(error)) {
+  if (const auto start_error = sim.start(error); start_error) {
     fmt::print(stderr, "ilo-sim: {}\n", error);
     return 1;
   }
