@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <optional>
 
+#include "errors/enum_category.hpp"
 #include "rc/connect_request.hpp"
 #include "rc/handshake_codes.hpp"
 #include "rc/rc_error.hpp"
@@ -18,6 +20,18 @@
 
 namespace ilo::sim {
 namespace {
+
+ErrorInfo describe(ReplayError e) noexcept {
+  switch (e) {
+    case ReplayError::bad_key:
+      return {"--replay-key must be the recording's enc_key: 32 hexadecimal characters", EINVAL};
+    case ReplayError::unreadable: return {"the recording cannot be read", EIO};
+    case ReplayError::too_large: return {"the recording is larger than allowed", EFBIG};
+    case ReplayError::not_a_recording:
+      return {"not a recorded console stream (it must start with 'P' 'R')", EINVAL};
+  }
+  return {};
+}
 
 constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
@@ -110,6 +124,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ConsoleHub> hub) {
 
 }  // namespace
 
+const std::error_category& replay_category() noexcept {
+  return enum_category<ReplayError, describe>("ilo.sim.replay", "unknown replay error");
+}
+
 ConsoleServer::ConsoleServer(asio::io_context& io, SimContext& ctx, ConsoleServerOptions options)
     : io_(io), hub_(std::make_shared<ConsoleHub>(io, ctx, options)) {}
 
@@ -117,26 +135,25 @@ ConsoleServer::~ConsoleServer() { stop(); }
 
 std::error_code ConsoleServer::load_replay() {
   const auto& config = hub_->ctx.config;
-  if (!config.replay_path) return {};
+  if (!config.replay_path || hub_->replay) return {};
   std::error_code ec;
   hub_->replay_key = rc::stream_key_from_enc_key(config.replay_key, ec);
-  if (ec) return ec;
+  if (ec) return ReplayError::bad_key;
   std::ifstream in(*config.replay_path, std::ios::binary);
-  if (!in) return std::make_error_code(std::errc::no_such_file_or_directory);
+  if (!in) return ReplayError::unreadable;
   std::vector<std::uint8_t> data;
   std::array<char, 65536> chunk{};
   while (in) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
-    if (data.size() + got > hub_->options.max_replay_bytes)
-      return std::make_error_code(std::errc::file_too_large);
+    if (data.size() + got > hub_->options.max_replay_bytes) return ReplayError::too_large;
     data.insert(data.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
   }
-  if (in.bad()) return std::make_error_code(std::errc::io_error);
+  if (in.bad()) return ReplayError::unreadable;
   // A recorded server stream: hello, granted, then the video stream.
   if (data.size() < 2 || data[0] != rc::to_byte(rc::HandshakeByte::hello) ||
       data[1] != rc::to_byte(rc::HandshakeByte::ok))
-    return std::make_error_code(std::errc::invalid_argument);
+    return ReplayError::not_a_recording;
   hub_->replay_stream.assign(data.begin() + 2, data.end());
   hub_->replay = true;
   return {};
@@ -145,7 +162,7 @@ std::error_code ConsoleServer::load_replay() {
 std::error_code ConsoleServer::listen(const asio::ip::tcp::endpoint& endpoint) {
   if (hub_->stopped) return asio::error::operation_aborted;
   if (hub_->acceptor.is_open()) return asio::error::already_open;
-  if (auto ec = load_replay()) return ec;
+  if (const auto replay_error = load_replay(); replay_error) return replay_error;
   auto& acceptor = hub_->acceptor;
   std::error_code ec;
   acceptor.open(endpoint.protocol(), ec);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/console_hub.hpp"
+#include "sim/replay_error.hpp"
 #include "sim/sim_context.hpp"
 
 namespace ilo::sim {
@@ -27,9 +28,12 @@ class ConsoleServer {
   ConsoleServer(const ConsoleServer&) = delete;
   ConsoleServer& operator=(const ConsoleServer&) = delete;
 
+  // In replay mode (ctx.config.replay_path set) reads the recording, which must start with
+  // 'P' 'R', and decodes its key (ctx.config.replay_key); a ReplayError if either is unusable.
+  // Without a replay path, or once loaded, it does nothing and succeeds.
+  std::error_code load_replay();
   // Binds and starts accepting (port 0 picks a free port). In replay mode it first loads the
-  // recording (ctx.config.replay_path, which must start with 'P' 'R') and its key
-  // (ctx.config.replay_key); failures are returned and nothing listens.
+  // recording if load_replay() has not; failures are returned and nothing listens.
   std::error_code listen(const asio::ip::tcp::endpoint& endpoint);
   // The bound port (0 before a successful listen()). Safe to call from any thread.
   [[nodiscard]] std::uint16_t port() const noexcept { return port_.load(); }
@@ -42,8 +46,6 @@ class ConsoleServer {
   [[nodiscard]] nlohmann::json state() const;
 
  private:
-  std::error_code load_replay();
-
   asio::io_context& io_;
   std::shared_ptr<ConsoleHub> hub_;
   std::atomic<std::uint16_t> port_{0};

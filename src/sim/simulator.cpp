@@ -2,13 +2,11 @@
 // /sim/state document.
 #include "sim/simulator.hpp"
 
-#include <fstream>
 #include <future>
 #include <iterator>
 
 #include "bytes/hex.hpp"
 #include "rc/framebuffer.hpp"
-#include "rc/key_encoding.hpp"
 #include "sim/console_server.hpp"
 #include "sim/https_api.hpp"
 #include "sim/vm_server.hpp"
@@ -50,20 +48,15 @@ auto Simulator::on_network_thread(F&& f) -> decltype(f()) {
 
 std::error_code Simulator::start(std::string& error) {
   const auto& c = ctx_.config;
-  if (c.replay_path) {
-    std::error_code ec;
-    rc::stream_key_from_enc_key(c.replay_key, ec);
-    if (ec) {
-      error = "--replay-key must be the recording's enc_key: 32 hexadecimal characters";
-      return ec;
-    }
-    std::ifstream f(*c.replay_path, std::ios::binary);
-    if (!f) {
-      error = "cannot read --replay " + *c.replay_path;
-      return std::make_error_code(std::errc::no_such_file_or_directory);
-    }
-    ctx_.sessions.set_fixed_enc_key(c.replay_key);
+  console_ = std::make_unique<ConsoleServer>(io_, ctx_);
+  if (const auto replay_error = console_->load_replay(); replay_error) {
+    error = replay_error == ReplayError::bad_key
+                ? replay_error.message()
+                : "--replay " + *c.replay_path + ": " + replay_error.message();
+    return replay_error;
   }
+  // The recording's keystream is fixed: every login must report its enc_key.
+  if (c.replay_path) ctx_.sessions.set_fixed_enc_key(c.replay_key);
 
   std::error_code ec;
   const auto address = asio::ip::make_address(c.address, ec);
@@ -71,7 +64,6 @@ std::error_code Simulator::start(std::string& error) {
     error = "bad --address " + c.address + ": " + ec.message();
     return ec;
   }
-  console_ = std::make_unique<ConsoleServer>(io_, ctx_);
   if ((ec = console_->listen({address, c.rc_port}))) {
     error = "cannot listen on the console port " + std::to_string(c.rc_port) + ": " + ec.message();
     return ec;

@@ -15,6 +15,7 @@
 #include "rc/rc_error.hpp"
 #include "rest/rest_error.hpp"
 #include "session/session_owner.hpp"
+#include "sim/replay_error.hpp"
 #include "sim/tls_identity.hpp"
 #include "vm/vm_error.hpp"
 
@@ -41,6 +42,7 @@ inline std::vector<CategoryRow> every_category() {
       {&crypto::cipher_category(), static_cast<int>(crypto::CipherError::bad_cipher_id)},
       {&session::session_category(), static_cast<int>(session::SessionError::stopped)},
       {&sim::tls_identity_category(), static_cast<int>(sim::TlsIdentityError::bad_address)},
+      {&sim::replay_category(), static_cast<int>(sim::ReplayError::not_a_recording)},
   };
 }
 
@@ -54,6 +56,7 @@ inline std::vector<CodeRow> every_code() {
   using crypto::CipherError;
   using session::SessionError;
   using sim::TlsIdentityError;
+  using sim::ReplayError;
   return {
       {RcError::bad_hello, EPROTO},
       {RcError::access_denied, EACCES},
@@ -147,6 +150,10 @@ inline std::vector<CodeRow> every_code() {
       {TlsIdentityError::key_mismatch, EINVAL},
       {TlsIdentityError::generation_failed, EIO},
       {TlsIdentityError::bad_address, EINVAL},
+      {ReplayError::bad_key, EINVAL},
+      {ReplayError::unreadable, EIO},
+      {ReplayError::too_large, EFBIG},
+      {ReplayError::not_a_recording, EINVAL},
   };
 }
 
