@@ -1,5 +1,5 @@
 // The one translation from the error codes of every layer to an errno for FUSE replies
-// (STYLE.md §6). Unknown errors become EIO.
+// (docs/architecture.md#errors). Unknown errors become EIO.
 #pragma once
 
 #include <system_error>

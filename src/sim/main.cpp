@@ -28,7 +28,7 @@ bool parse_resolution(const std::string& text, int& w, int& h, std::string& erro
     return false;
   }
   // MODE carries the width in 16-pixel columns (7 bits) and the height as 16-pixel rows (7
-  // bits) plus 0-15 extra rows (rc-video.md §6).
+  // bits) plus 0-15 extra rows (docs/rc-video.md#screen-mode).
   if (w % 16 != 0 || w < 64 || w > 2032 || h < 64 || h > 2047) {
     error = "--resolution: width must be a multiple of 16 in 64..2032 and height in 64..2047";
     return false;
