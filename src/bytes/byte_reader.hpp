@@ -1,4 +1,4 @@
-// The one bounds-checked reader every parser in ilofs uses (STYLE.md §5).
+// The one bounds-checked reader every parser in ilofs uses (docs/architecture.md#one-byte-reader).
 // Reads past the end never touch memory: they return zero and set a sticky overflow flag, so a
 // parser can read a whole structure and check ok() once. It does no allocation and no I/O.
 #pragma once

@@ -1,6 +1,6 @@
-// The one bounds-checked writer every message builder in ilofs uses (STYLE.md §5).
-// It fills a caller-provided buffer; a write that does not fit writes nothing and sets a
-// sticky overflow flag. No allocation, no I/O.
+// The one bounds-checked writer every message builder in ilofs uses
+// (docs/architecture.md#one-byte-reader). It fills a caller-provided buffer; a write that does not
+// fit writes nothing and sets a sticky overflow flag. No allocation, no I/O.
 #pragma once
 
 #include <cstddef>

@@ -76,7 +76,7 @@ StreamCipher StreamCipher::create(CipherId id, StreamKeyView key, Cipher3Reading
   std::array<std::uint8_t, 32> key_buf{};
   std::copy(key.begin(), key.end(), key_buf.begin());
   const bool padded = id == CipherId::aes256 && reading == Cipher3Reading::ts_aes256_padded;
-  const std::array<std::uint8_t, 16> iv{};  // the OFB register starts at zero (§3.5)
+  const std::array<std::uint8_t, 16> iv{};  // zero register: docs/rc-transport.md#aes-ofb
   auto out = make(id, name, std::span(key_buf).first(padded ? 32 : 16), iv, ec);
   OPENSSL_cleanse(key_buf.data(), key_buf.size());
   return out;

@@ -1,4 +1,4 @@
-// Byte-oriented stream ciphers of the remote-console transport (rc-transport.md §3): none,
+// Byte-oriented stream ciphers of the remote-console transport (docs/rc-transport.md): none,
 // RC4, AES-128-OFB and the two readings of cipher 3, all over OpenSSL EVP. One instance is one
 // keystream: the transport keeps separate send and receive instances, and switching encryption
 // off and on resumes where it stopped. No key material is ever formatted into text here.
@@ -17,7 +17,7 @@ namespace ilo::crypto {
 enum class CipherId : std::uint8_t { none = 0, rc4 = 1, aes128 = 2, aes256 = 3 };
 constexpr std::uint8_t to_byte(CipherId id) noexcept { return static_cast<std::uint8_t>(id); }
 
-// How to read cipher 3, which no capture shows (rc-transport.md §3.2, open question 1).
+// Two readings of cipher 3, which no capture shows (docs/rc-transport.md#cipher-selection).
 enum class Cipher3Reading : std::uint8_t {
   java_aes128,     // HP's Java client: AES-128-OFB with the 16-byte key (default)
   ts_aes256_padded // TypeScript library: AES-256-OFB, key zero-padded to 32 bytes

@@ -1,4 +1,4 @@
-// The 16-byte key of the remote-console stream ciphers (rc-transport.md §3.1: the session's
+// The 16-byte key of the remote-console stream ciphers (docs/rc-transport.md#the-stream-key: the session's
 // enc_key, hex-decoded). Not the web session key (rest::SessionKey), which is text that names a
 // login. Types only; the ciphers are in stream_cipher.hpp, the decoding in rc/key_encoding.hpp.
 #pragma once

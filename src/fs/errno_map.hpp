@@ -1,6 +1,6 @@
 // The one translation from the error codes of every layer to an errno for FUSE replies
-// (STYLE.md §6): by the portable condition each category names for its codes. Codes without
-// one become EIO.
+// (docs/architecture.md#errors): by the portable condition each category names for its
+// codes. Codes without one become EIO.
 #pragma once
 
 #include <system_error>

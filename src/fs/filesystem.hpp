@@ -1,7 +1,7 @@
-// The mount's tree (FUSE low-level API, STYLE.md §7): a fixed inode table of control files
-// (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode per image (NAME.iso:
-// a file copied into the cache directory or a symlink to a file elsewhere). Handlers are small
-// and reply exactly once; screens and status are snapshots taken at open(). It does not talk
+// The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode table of
+// control files (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode per image
+// (NAME.iso: a file copied into the cache directory or a symlink to a file elsewhere). Handlers are
+// small and reply exactly once; screens and status are snapshots taken at open(). It does not talk
 // to the iLO itself: the CD-ROM drive, the companion and the session owner do.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The product's client of the iLO's HTTPS JSON API (rest-api.md): log in, read session_info,
+// The product's client of the iLO's HTTPS JSON API (docs/rest-api.md): log in, read session_info,
 // rc_info and vm_status, drive URL media, log out. libcurl underneath, one easy handle reused
 // (HTTP keep-alive); the REST cores parse and build the bodies. Not thread-safe: one caller.
 //

@@ -20,7 +20,7 @@ asio::awaitable<std::error_code> run_command_connection(
     asio::ip::tcp::socket& socket, std::string host, std::uint16_t port,
     rc::ConnectRequestBytes request, RcConnectOptions options, std::function<void()> on_granted,
     CommandRecordHandler handler, CommandCounters& counters) {
-  options.busy = BusyPolicy::fail;  // never negotiated on this connection (rc-handshake.md §4)
+  options.busy = BusyPolicy::fail;  // never negotiated (docs/rc-handshake.md#command-connection)
   auto connected = co_await rc_connect(socket, std::move(host), port, request, options);
   counters.bytes_received += connected.bytes_received;
   if (connected.error) co_return connected.error;

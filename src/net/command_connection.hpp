@@ -1,4 +1,4 @@
-// The command connection (command-session.md): connects and runs the type-2 handshake, then
+// The command connection (docs/command-session.md): connects and runs the type-2 handshake, then
 // frames the server's records with rc::CommandRecordParser and hands each to the owner, writing
 // the 4-byte seize/share answer the owner chooses. It never reconnects and holds no policy: the
 // console session decides what each record means for the session.

@@ -566,7 +566,7 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
         a->finish(a->command_end);
         break;
       }
-      // The console keeps running without it (command-session.md §5); try again later.
+      // The console keeps running without it (docs/command-session.md#lifetime); try again later.
       update_status([&](ConsoleStatus& s) { s.last_error = ec; });
       std::error_code ignored;
       a->command.close(ignored);
@@ -603,7 +603,8 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
               const bool allow = config_.seize_requests == SeizeRequestPolicy::allow;
               const auto answer = allow ? rc::SeizeAnswer::allow : rc::SeizeAnswer::deny;
               notify([&](ConsoleObserver& o) { o.on_seize_request(r, answer); });
-              // Allowing hands the console over: answer, then shut our console down (§4).
+              // Allowing hands the console over: answer, then shut our console down
+              // (docs/command-session.md#seize-and-share-requests).
               if (allow) a.command_end = NetError::seized;
               return CommandAction{answer, allow};
             },

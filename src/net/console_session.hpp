@@ -42,8 +42,9 @@ struct ConsoleCredentials {
   std::uint64_t generation = 0;
 };
 
-// How to answer another user's seize request on the command connection (command-session.md
-// §4). Java asks its user and allows when the countdown expires; a daemon has no user.
+// How to answer another user's seize request on the command connection
+// (docs/command-session.md#seize-and-share-requests). Java asks its user and allows when the
+// countdown expires; a daemon has no user.
 enum class SeizeRequestPolicy : std::uint8_t { allow, deny };
 
 struct ConsoleSessionConfig {
@@ -160,8 +161,8 @@ class ConsoleSession {
   // Types US-layout ASCII text as press/release reports, paced by typing_interval. Text with a
   // character that has no key is refused whole: std::errc::invalid_argument, nothing typed.
   std::error_code type_text(std::string_view text);
-  // Pointer at (x, y) in screen pixels with rc::kButton* bits (rc-input.md §4); dropped outside
-  // the current screen.
+  // Pointer at (x, y) in screen pixels with rc::kButton* bits (docs/rc-input.md#pointer); dropped
+  // outside the current screen.
   void pointer(int x, int y, std::uint8_t buttons);
   void refresh();
 

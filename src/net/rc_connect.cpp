@@ -135,7 +135,8 @@ asio::awaitable<RcConnectResult> rc_connect(tcp::socket& socket, std::string hos
           case BusyPolicy::fail: step = handshake.cancel(); break;
           case BusyPolicy::seize:
             step = handshake.seize();
-            // The owner is being asked; its countdown is not announced to us (§5.1).
+            // The owner is being asked; its countdown is not announced to us
+            // (docs/rc-handshake.md#the-owners-side).
             deadline.expires_after(options.seize_timeout);
             timeout_error = NetError::seize_timeout;
             break;

@@ -1,5 +1,5 @@
 // Opens one TCP connection to the iLO's rc_port and runs the client handshake of
-// rc-handshake.md over it (console or command type, chosen by the request's first byte),
+// docs/rc-handshake.md over it (console or command type, chosen by the request's first byte),
 // under deadlines: connect, hello and status within `handshake_timeout`; the answer to a seize
 // within `seize_timeout`. The socket is the caller's, so the caller can close it to abort.
 // It does not read the stream that follows: bytes that came with the status byte are handed back.
@@ -20,7 +20,7 @@
 
 namespace ilo::net {
 
-// What to do when the console is in use ('S'/'Y', rc-handshake.md §5).
+// What to do when the console is in use ('S'/'Y', docs/rc-handshake.md#busy-seize-and-share).
 enum class BusyPolicy : std::uint8_t {
   fail,   // cancel: the attempt fails with rc::RcError::cancelled
   seize,  // send 55 00 and wait for R (granted) or Q (refused)

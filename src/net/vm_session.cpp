@@ -75,7 +75,7 @@ void VmSession::insert(std::shared_ptr<const vm::Medium> medium) {
     }
     self->medium_ = std::move(medium);
     if (self->phase_ == Phase::serving && self->target_) {
-      self->target_->insert(self->medium_);  // §9: same connection, new medium
+      self->target_->insert(self->medium_);  // same connection, new medium
     } else if (self->phase_ == Phase::idle) {
       self->wake_.cancel();
     }
@@ -296,8 +296,8 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
   if (options_.send_buffer_bytes > 0)
     socket_.set_option(asio::socket_base::send_buffer_size(options_.send_buffer_bytes), ignored);
 
-  // Connect request (§2): the key is XOR-ed per ENCRYPT_VMKEY; its bytes never leave this frame
-  // except on the wire.
+  // Connect request (docs/virtual-media.md#connect-request): the key is XOR-ed per ENCRYPT_VMKEY;
+  // its bytes never leave this frame except on the wire.
   std::error_code ec;
   const auto request = vm::build_connect_request(vm::DeviceType::cdrom, true,
                                                  options_.credentials.session_key,
@@ -316,7 +316,8 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
     co_return End::dropped;
   }
 
-  // Connect response (§3): 2 bytes, then 2 more only on success; nothing past it is read.
+  // Connect response (docs/virtual-media.md#connect-response): 2 bytes, then 2 more only on
+  // success; nothing past it is read.
   vm::ConnectResponseReader response;
   std::array<std::uint8_t, 2> part{};
   while (response.status() == vm::ConnectResponseReader::Status::need_more) {
@@ -367,7 +368,8 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
 
   std::size_t have = 0;
   for (;;) {
-    // Answer every complete request received so far, one at a time (§4).
+    // Answer every complete request received so far, one at a time
+    // (docs/virtual-media.md#requests).
     std::size_t used = 0;
     while (used < have && !stop_requested_ && !eject_requested_) {
       used += framer.feed(std::span<const std::uint8_t>(read_buffer_).subspan(used, have - used));
@@ -381,10 +383,10 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
       }
       if (reply.event == vm::TargetEvent::eject_requested) co_return End::server_eject;
     }
-    have = 0;  // requests that arrive once an unmount is under way are not answered (§5.2)
+    have = 0;  // not answered once an unmount is under way (docs/virtual-media.md#disconnect)
 
     if (stop_requested_ || eject_requested_) {
-      // Unmount (§5.2): DISCONNECT, then close (run() does).
+      // Unmount (docs/virtual-media.md#disconnect): DISCONNECT, then close (run() does).
       const auto bye = target_->disconnect();
       (void)co_await write_bytes(bye);
       co_return End::local;
@@ -395,7 +397,7 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
     reading_ = false;
     if (ec == asio::error::operation_aborted && socket_.is_open()) {
       if (keep_alive_due_) {
-        // §5.1: length 0, as the spec recommends. Java repeats the previous reply's length
+        // docs/virtual-media.md#keep-alive: length 0. Java repeats the previous reply's length
         // field here although no data follows; servers ignore it either way.
         keep_alive_due_ = false;
         last_receive_ = Clock::now();  // the next one a full interval later

@@ -1,7 +1,7 @@
-// The client's virtual-media CD-ROM connection (virtual-media.md §2-§6, §9, §10): connects to
-// the iLO's vm_port, sends the connect request, then answers the server's requests from a
-// CdromTarget, sends keep-alives when idle, DISCONNECT on eject/stop, and reconnects after a
-// drop with the medium still inserted. A thin Asio shell around the core; not the floppy model.
+// The client's virtual-media CD-ROM connection (docs/virtual-media.md; anchors below refer to it):
+// connects to the iLO's vm_port, sends the connect request, then answers the server's requests from
+// a CdromTarget, sends keep-alives when idle, DISCONNECT on eject/stop, and reconnects after a drop
+// with the medium still inserted. A thin Asio shell around the core; not the floppy model.
 #pragma once
 
 #include <atomic>
@@ -52,9 +52,9 @@ struct VmSessionOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 17988;  // vm_port of /json/rc_info
   VmCredentials credentials;
-  bool encrypt_vmkey = true;  // ENCRYPT_VMKEY in optional_features: XOR the key (§2)
+  bool encrypt_vmkey = true;  // ENCRYPT_VMKEY in optional_features: XOR the key (#connect-request)
 
-  std::chrono::milliseconds keep_alive_interval{1000};  // idle time before a keep-alive (§5.1)
+  std::chrono::milliseconds keep_alive_interval{1000};  // idle time before a #keep-alive
   std::chrono::milliseconds write_timeout{30000};       // a reply the server does not take
   // connect_timeout bounds resolve + TCP connect, handshake_timeout the connect response;
   // backoff and max_attempts apply between attempts while a medium stays inserted.
@@ -113,7 +113,7 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   VmSession& operator=(const VmSession&) = delete;
 
   // Thread-safe (posted to the strand). insert() connects if needed, or changes the medium on
-  // the live connection (§9: the server sees unit attention and one NEW MEDIA event).
+  // the live connection (#changing-the-medium: unit attention, then one NEW MEDIA event).
   void insert(std::shared_ptr<const vm::Medium> medium);
   // Unmount: DISCONNECT header, close; the session stays idle until the next insert().
   void eject();

@@ -1,8 +1,8 @@
-// The video stream's bit accumulator (rc-video.md §1): bytes enter least significant bit
-// first, fields leave most significant bit first. Bytes arrive mirrored (stream bit 0 in bit
-// 7, see mirror()) and are kept at the top of a 64-bit word so that peeking k bits is one
-// shift. It holds at most 63 bits and knows nothing of states, zero runs or input buffers;
-// the decoder decides when to push and when to stop.
+// The video stream's bit accumulator (docs/rc-video.md#bit-order): bytes enter least significant
+// bit first, fields leave most significant bit first. Bytes arrive mirrored (stream bit 0 in bit 7,
+// see mirror()) and are kept at the top of a 64-bit word so that peeking k bits is one shift. It
+// holds at most 63 bits and knows nothing of states, zero runs or input buffers; the decoder
+// decides when to push and when to stop.
 #pragma once
 
 #include <array>

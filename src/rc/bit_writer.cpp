@@ -1,4 +1,4 @@
-// Packs fields into the DVC video bit order (rc-video.md §1, §12.1): the non-inline part
+// Packs fields into the DVC video bit order (docs/rc-video.md#bit-writer): the non-inline part
 // (alignment, take, rewind). See bit_writer.hpp.
 #include "rc/bit_writer.hpp"
 

@@ -1,6 +1,6 @@
-// Packs fields into the DVC video bit order (rc-video.md §1, §12.1): each field is appended
+// Packs fields into the DVC video bit order (docs/rc-video.md#bit-writer): each field is appended
 // most significant bit first, and bytes are filled from bit 0 upward. It also counts the zero
-// bits at the end of the output (for the zero-run rule of §12.5). It knows no field meanings,
+// bits at the end of the output (for the rule of #zero-run-safety). It knows no field meanings,
 // does no encryption and no I/O.
 #pragma once
 

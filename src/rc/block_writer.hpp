@@ -1,8 +1,8 @@
-// The decoder's pixel sink (rc-video.md §4.2, §7): the current 16x16 (or 16x8) block, filled
-// run by run as packed RGB888, and the last block, copied into the Framebuffer clipped to its
-// size. It knows nothing of bit codes, the colour cache or where blocks go.
+// The decoder's pixel sink (docs/rc-video.md#painting, #emitting-blocks): the current 16x16 (or
+// 16x8) block, filled run by run as packed RGB888, and the last block, copied into the Framebuffer
+// clipped to its size. It knows nothing of bit codes, the colour cache or where blocks go.
 //
-// The spec's single block buffer is kept as two: runs are painted into a work buffer with
+// The notes' single block buffer is kept as two: runs are painted into a work buffer with
 // whole 16-pixel stores that may write past the painted count, and a completed block becomes
 // the "last" buffer that block repeats draw. A block abandoned half-painted (resync, MODE)
 // copies its painted prefix over the last buffer, so repeats see exactly what the Java

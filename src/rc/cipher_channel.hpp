@@ -1,4 +1,4 @@
-// One direction of the console connection's encryption (rc-transport.md §3.2-§3.3): one
+// One direction of the console connection's encryption (docs/rc-transport.md#keystreams): one
 // StreamCipher per cipher number, all from the same 16-byte key, each starting at keystream
 // byte 0 when first selected and resuming where it stopped when selected again; plus which
 // one is on. It does not know where a switch happens in the stream (the transports do).

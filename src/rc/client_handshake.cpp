@@ -1,5 +1,6 @@
 // Client handshake state machine (see client_handshake.hpp). Status bytes follow
-// rc-handshake.md §3 (console), §4 (command: only R) and §5 (busy dialogue).
+// docs/rc-handshake.md: #status-byte (console), #command-connection (only R) and
+// #busy-seize-and-share.
 #include "rc/client_handshake.hpp"
 
 #include "rc/handshake_codes.hpp"
@@ -58,7 +59,7 @@ void ClientHandshake::on_first_status(std::uint8_t b) {
     if (type_ == ConnectionType::console) {
       state_ = State::busy;
     } else {
-      error_ = RcError::busy;  // the command connection never negotiates (§4)
+      error_ = RcError::busy;  // the command connection never negotiates
     }
   } else if (b == to_byte(HandshakeByte::no_licence)) {
     error_ = RcError::no_licence;

@@ -1,4 +1,4 @@
-// Client side of the console and command handshakes (rc-handshake.md): waits for the hello
+// Client side of the console and command handshakes (docs/rc-handshake.md): waits for the hello
 // 'P', emits the prepared 34-byte connect request, reads the status byte and runs the busy
 // dialogue (seize 55 00 / share 56 00 / cancel) on the caller's decision. Sans-I/O: bytes in
 // through feed(), bytes to send returned as data. It does not build the request
@@ -15,13 +15,13 @@
 
 namespace ilo::rc {
 
-// How to read a first status byte outside the table of rc-handshake.md §3 (including T, U, V).
+// How to read a first status byte outside the table of #status-byte (including T, U, V).
 enum class UnknownStatusReading : std::uint8_t {
   java_success,  // HP's Java client: treated as success, the stream follows (default)
   strict_error,  // TypeScript library: RcError::unexpected_status
 };
 
-// What follows the share word 56 00 (rc-handshake.md §5; the server's reply is unknown).
+// What follows the share word 56 00 (#busy-seize-and-share; the server's reply is unknown).
 enum class ShareReading : std::uint8_t {
   java_fail,          // Java: the connection counts as failed at once (default)
   ts_assume_granted,  // TypeScript: success at once, no reply is read

@@ -1,4 +1,4 @@
-// Client side of the console connection after the handshake, DVC mode (rc-transport.md §2-§3):
+// Client side of the console connection after the handshake, DVC mode (docs/rc-transport.md):
 // received bytes are decrypted with the receive cipher and fed to the VideoDecoder, switching
 // cipher exactly after the byte in which command 12/13 completed; input messages are encoded
 // and encrypted with the send cipher, which is switched at the same moment. Sans-I/O; legacy

@@ -1,7 +1,7 @@
-// The decoder's colour cache (rc-video.md §5): up to 17 colours in LRU rank order, with the
-// "used in this block" marks and the block-end pruning. It stores each colour twice: the
-// packed value the stream speaks of (R<<2bpc | G<<bpc | B, compared by literals) and the
-// RGB888 value painted. It does not decide what a miss or a duplicate means; the decoder does.
+// The decoder's colour cache (docs/rc-video.md#colour-cache): up to 17 colours in LRU rank order,
+// with the "used in this block" marks and the block-end pruning. It stores each colour twice: the
+// packed value the stream speaks of (R<<2bpc | G<<bpc | B, compared by literals) and the RGB888
+// value painted. It does not decide what a miss or a duplicate means; the decoder does.
 #pragma once
 
 #include <array>
@@ -26,8 +26,8 @@ class ColourCache {
 
   [[nodiscard]] int size() const noexcept { return size_; }
   // Number of code bits after "01" for an indexed colour, or -1 when an indexed code is a
-  // fatal error (§5.3). Like the Java client this is recomputed only when an entry is appended
-  // and after pruning, not when the cache is emptied.
+  // fatal error (#indexed-codes). Like the Java client this is recomputed only when an entry is
+  // appended and after pruning, not when the cache is emptied.
   [[nodiscard]] int code_bits() const noexcept { return code_bits_; }
   [[nodiscard]] std::uint32_t packed_at(int rank) const noexcept { return packed_[rank]; }
   [[nodiscard]] std::uint32_t display_at(int rank) const noexcept { return display_[rank]; }
@@ -74,9 +74,9 @@ class ColourCache {
     if (used_ < 2) used_ = k >= 2 ? 2 : used_ + 1;
   }
 
-  // Literal colour (§5.2 "add"). Returns false, after touching the existing entry, when the
-  // colour is already cached (the caller's fatal error). Otherwise it becomes rank 0, evicting
-  // rank 16 when full.
+  // Literal colour (#cache-operations, "add"). Returns false, after touching the existing entry,
+  // when the colour is already cached (the caller's fatal error). Otherwise it becomes rank 0,
+  // evicting rank 16 when full.
   bool add(std::uint32_t packed, std::uint32_t display) noexcept {
     const int r = find(packed);
     if (r >= 0) {
@@ -96,7 +96,7 @@ class ColourCache {
     return true;
   }
 
-  // Lookup by rank (§5.2): touches and returns true with the RGB888 value, or false on a miss.
+  // Lookup by rank (#cache-operations): touches it, true with its RGB888 value; false on a miss.
   bool lookup(int rank, std::uint32_t& display) noexcept {
     if (rank >= size_) return false;
     display = display_[rank];
@@ -104,7 +104,7 @@ class ColourCache {
     return true;
   }
 
-  // Block end (§5.4): keep only the colours used in the block, clear the marks.
+  // Block end (#pruning): keep only the colours used in the block, clear the marks.
   void prune() noexcept {
     size_ = used_;
     used_ = 0;

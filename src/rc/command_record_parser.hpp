@@ -1,6 +1,6 @@
 // Client-side incremental parser of the command connection's record stream
-// (command-session.md §1): frames records by their length field (never by type, unlike Java)
-// and returns them typed, one per completed record. Input may be split at any byte. A length
+// (docs/command-session.md#records): frames records by their length field (never by type, unlike
+// Java) and returns them typed, one per completed record. Input may be split at any byte. A length
 // above the bound is a protocol error that stops the parser; no I/O.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Records of the command connection (command-session.md): the 12-byte-header framing, typed
+// Records of the command connection (docs/command-session.md): the 12-byte-header framing, typed
 // records for every known type, their interpretation and server-side encoding, and the
 // client's 4-byte seize/share answers. Incremental parsing of a byte stream is
 // command_record_parser.hpp. No I/O; requester names from the peer are sanitised to printable

@@ -1,7 +1,7 @@
-// The 34-byte connect request of the console and command connections (rc-handshake.md §2):
-// builder, structural parser and the server's check against the key it issued. It does not
-// run the handshake (client_handshake.hpp, server_handshake.hpp) and does not cover the
-// virtual-media request (which shares only key_encoding.hpp).
+// The 34-byte connect request of the console and command connections
+// (docs/rc-handshake.md#connect-request): builder, structural parser and the server's check against
+// the key it issued. It does not run the handshake (client_handshake.hpp, server_handshake.hpp) and
+// does not cover the virtual-media request (which shares only key_encoding.hpp).
 #pragma once
 
 #include <array>

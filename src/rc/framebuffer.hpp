@@ -18,7 +18,7 @@ struct Rect {
 class Framebuffer {
  public:
   // The largest screen a MODE command can describe: 127 columns of 16 pixels, 127 rows of 16
-  // pixels plus 15 extra rows (rc-video.md §6).
+  // pixels plus 15 extra rows (docs/rc-video.md#screen-mode).
   static constexpr int kMaxWidth = 127 * 16;
   static constexpr int kMaxHeight = 127 * 16 + 15;
   static constexpr std::size_t kMaxBytes = std::size_t{kMaxWidth} * kMaxHeight * 3;

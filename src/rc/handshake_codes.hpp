@@ -1,6 +1,6 @@
 // The single-byte status codes and the 2-byte busy answers of the console and command
-// handshakes (rc-handshake.md §3, §5). Constants only; the state machines that use them are
-// client_handshake.hpp and server_handshake.hpp.
+// handshakes (docs/rc-handshake.md#status-byte, #busy-seize-and-share). Constants only; the state
+// machines that use them are client_handshake.hpp and server_handshake.hpp.
 #pragma once
 
 #include <array>

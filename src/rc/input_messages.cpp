@@ -1,4 +1,4 @@
-// Clear-text encoding of console input messages (see input_messages.hpp, rc-input.md).
+// Clear-text encoding of console input messages (see input_messages.hpp, docs/rc-input.md).
 #include "rc/input_messages.hpp"
 
 #include <iterator>

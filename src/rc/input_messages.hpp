@@ -1,4 +1,4 @@
-// Client -> server messages of the console connection (rc-input.md §1-§6): their typed form
+// Client -> server messages of the console connection (docs/rc-input.md): their typed form
 // and their clear-text encoding. Encryption is the transport's job (client_transport.hpp);
 // parsing on the server side is input_parser.hpp; the held-key and pointer bookkeeping that
 // produce reports are keyboard_state.hpp and pointer_state.hpp. The handshake-only seize and
@@ -22,7 +22,7 @@ enum class InputMessageNumber : std::uint16_t {
   ack = 0x000C,
 };
 
-// Power button actions (rc-input.md §2). The parser keeps values outside this list as they are.
+// Power button actions (#power). The parser keeps values outside this list as they are.
 enum class PowerAction : std::uint16_t {
   momentary_press = 0,
   press_and_hold = 1,
@@ -35,7 +35,7 @@ struct PowerMessage {
   friend bool operator==(const PowerMessage&, const PowerMessage&) = default;
 };
 
-// USB HID boot-keyboard report: every key currently held (rc-input.md §3).
+// USB HID boot-keyboard report: every key currently held (#keyboard).
 struct KeyboardReport {
   std::uint8_t modifiers = 0;        // bit n = usage 0xE0 + n (0x01 left Ctrl ... 0x80 right GUI)
   std::uint8_t reserved = 0;         // always 0 from a client
@@ -47,7 +47,7 @@ inline constexpr std::uint8_t kButtonLeft = 0x01;
 inline constexpr std::uint8_t kButtonRight = 0x02;
 inline constexpr std::uint8_t kButtonMiddle = 0x04;
 
-// Pointer report (rc-input.md §4).
+// Pointer report (#pointer).
 struct PointerReport {
   std::uint16_t x = 0;       // absolute, 0..3000 across the screen width
   std::uint16_t y = 0;       // absolute, 0..3000 down the screen height

@@ -1,7 +1,8 @@
-// Server-side incremental parser of the client's console messages (rc-input.md §8), for the
-// simulator: clear-text bytes in (the server transport decrypts), one typed message out per
-// completed message. Input may be split at any byte. An unknown message number is a protocol
-// error (there is no length field to skip it); the parser then stays failed. No I/O.
+// Server-side incremental parser of the client's console messages
+// (docs/rc-input.md#server-parsing), for the simulator: clear-text bytes in (the server transport
+// decrypts), one typed message out per completed message. Input may be split at any byte. An
+// unknown message number is a protocol error (there is no length field to skip it); the parser then
+// stays failed. No I/O.
 #pragma once
 
 #include <array>

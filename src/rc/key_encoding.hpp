@@ -1,8 +1,10 @@
-// The two uses of the per-session enc_key text (rc-handshake.md §2.2, rc-transport.md §3.1):
+// The two uses of the per-session enc_key text (docs/rc-handshake.md#key-encoding,
+// docs/rc-transport.md#the-stream-key):
 // the 32 key bytes of a connect request (session key as ASCII, optionally XOR-ed with enc_key
 // as ASCII text, case preserved) and the 16-byte stream-cipher key (enc_key hex-decoded).
 // Shared by the console/command connect request and the virtual-media connect request
-// (virtual-media.md §2). It builds no whole request and never formats key material as text.
+// (docs/virtual-media.md#connect-request). It builds no whole request and never formats key
+// material as text.
 #pragma once
 
 #include <array>

@@ -15,7 +15,7 @@
 namespace ilo::rc {
 namespace {
 
-// Modifier bits of the report's first byte (rc-input.md §3): left-hand keys only.
+// Modifier bits of the report's first byte (docs/rc-input.md#keyboard): left-hand keys only.
 constexpr std::uint8_t kModCtrl = 0x01;
 constexpr std::uint8_t kModShift = 0x02;
 constexpr std::uint8_t kModAlt = 0x04;

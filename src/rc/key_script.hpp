@@ -1,10 +1,10 @@
 // The syntax of the mount's `keyboard` and `mouse` files, parsed whole into input reports
-// before anything is sent (STYLE.md §13). Keyboard: UTF-8 text on a US layout, newline is
-// Enter, named keys in angle brackets (<Enter> <Esc> <Tab> <Backspace> <Delete> <Insert>
-// <F1>..<F12> <Up> <Down> <Left> <Right> <Home> <End> <PageUp> <PageDown> <Space>), chords as
-// <Ctrl-c>, <Alt-F2>, <Ctrl-Alt-Delete>, <Shift-Tab>, <Super-x>; "<<" types a literal '<'.
-// Mouse: lines "move X Y", "click X Y [left|right|middle]", "down BUTTON", "up BUTTON".
-// Names are matched case-insensitively. Pure functions: no I/O, no timing.
+// before anything is sent (docs/architecture.md#whole-commands). Keyboard: UTF-8 text on a US
+// layout, newline is Enter, named keys in angle brackets (<Enter> <Esc> <Tab> <Backspace> <Delete>
+// <Insert> <F1>..<F12> <Up> <Down> <Left> <Right> <Home> <End> <PageUp> <PageDown> <Space>), chords
+// as <Ctrl-c>, <Alt-F2>, <Ctrl-Alt-Delete>, <Shift-Tab>, <Super-x>; "<<" types a literal '<'.
+// Mouse: lines "move X Y", "click X Y [left|right|middle]", "down BUTTON", "up BUTTON". Names are
+// matched case-insensitively. Pure functions: no I/O, no timing.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The set of keys a client holds, turned into HID keyboard reports (rc-input.md §3):
+// The set of keys a client holds, turned into HID keyboard reports (docs/rc-input.md#keyboard):
 // modifiers (usages 0xE0-0xE7) go into the modifier byte, other keys into six slots, and a
 // seventh held key overwrites slot 6 as HP's Java client does. It does not map platform key
 // codes to HID usages and does not send anything.

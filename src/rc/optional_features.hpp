@@ -1,6 +1,7 @@
-// The `optional_features` string of /json/rc_info (rc-handshake.md §2.2): a ';'-separated list
-// of feature names, parsed into flags and formatted back (for the simulator's rc_info reply).
-// It does not decide what the flags imply on the wire (connect_request.hpp, key_encoding.hpp).
+// The `optional_features` string of /json/rc_info (docs/rc-handshake.md#key-encoding): a
+// ';'-separated list of feature names, parsed into flags and formatted back (for the simulator's
+// rc_info reply). It does not decide what the flags imply on the wire (connect_request.hpp,
+// key_encoding.hpp).
 #pragma once
 
 #include <string>

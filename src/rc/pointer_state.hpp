@@ -1,7 +1,7 @@
-// Turns pointer positions in remote-screen pixels into pointer reports (rc-input.md §4) the
-// way HP's Java client does: absolute X/Y = floor(3000 * pos / size), relative dX = x - last x
-// and dY = last y - y (up positive), both clamped to -127..127. It does not send anything and
-// does not implement the Java "Ctrl held suppresses pointer events" quirk (a front-end policy).
+// Turns pointer positions in remote-screen pixels into pointer reports (docs/rc-input.md#pointer)
+// the way HP's Java client does: absolute X/Y = floor(3000 * pos / size), relative dX = x - last x
+// and dY = last y - y (up positive), both clamped to -127..127. It does not send anything and does
+// not implement the Java "Ctrl held suppresses pointer events" quirk (a front-end policy).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
-// The error vocabulary of the remote-console protocol: handshakes (rc-handshake.md), transport
-// (rc-transport.md), input messages (rc-input.md), command records (command-session.md) and
-// the video encoder's arguments (rc-video.md). One category, "ilo.rc"; each code names its
-// portable condition in rc_error.cpp. The stream ciphers have their own (crypto::CipherError).
+// The error vocabulary of the remote-console protocol: handshakes (docs/rc-handshake.md),
+// transport (docs/rc-transport.md), input messages (docs/rc-input.md), command records
+// (docs/command-session.md) and the video encoder's arguments (docs/rc-video.md). One category,
+// "ilo.rc"; each code names its portable condition in rc_error.cpp. The stream ciphers have
+// their own (crypto::CipherError).
 #pragma once
 
 #include <system_error>
@@ -9,7 +10,7 @@
 namespace ilo::rc {
 
 enum class RcError {
-  // Handshake, client side (status bytes of rc-handshake.md §3 and §5).
+  // Handshake, client side (docs/rc-handshake.md#status-byte, #busy-seize-and-share).
   bad_hello = 1,          // the first byte from the server was not 'P'
   access_denied,          // 'Q'
   busy,                   // 'S' / 'Y' where busy negotiation is not possible (command conn.)
@@ -19,7 +20,7 @@ enum class RcError {
   seize_refused,          // 'Q' after the seize word 55 00
   share_unsupported,      // share chosen; Java treats the connection as failed
   cancelled,              // the user declined to seize a busy console
-  // Handshake, server side (connect request validation, rc-handshake.md §8).
+  // Handshake, server side (connect request validation, docs/rc-handshake.md#server-side).
   bad_connect_request,    // type byte not 1/2 or byte 1 without the 0x20 marker
   bad_flags,              // key-encoding flags differ from the advertised features
   bad_key,                // the 32 key bytes do not match the issued session key
@@ -29,7 +30,7 @@ enum class RcError {
   bad_state,              // an operation not valid in the current state (caller bug)
   // Transport and messages.
   protocol_error,         // peer bytes that cannot be parsed
-  unknown_input_message,  // client message number not in rc-input.md §1
+  unknown_input_message,  // client message number not in docs/rc-input.md#messages
   record_too_large,       // command record length field above the bound
   malformed_record,       // command record payload too short for its type
   decoder_stalled,        // the video decoder used no byte of a non-empty input

@@ -1,8 +1,9 @@
-// Server side of the console and command handshakes, for the simulator (rc-handshake.md §8):
-// emits the hello 'P', reads and checks the 34-byte connect request against the issued
-// session key, enc_key and advertised features, and lets the caller choose the status byte
-// (R, busy S/Y followed by reading 55 00 / 56 00, W, X, Q). Sans-I/O; no policy about who
-// owns the console (the simulator decides, e.g. by asking the owner's command connection).
+// Server side of the console and command handshakes, for the simulator
+// (docs/rc-handshake.md#server-side): emits the hello 'P', reads and checks the 34-byte connect
+// request against the issued session key, enc_key and advertised features, and lets the caller
+// choose the status byte (R, busy S/Y followed by reading 55 00 / 56 00, W, X, Q). Sans-I/O; no
+// policy about who owns the console (the simulator decides, e.g. by asking the owner's command
+// connection).
 #pragma once
 
 #include <array>

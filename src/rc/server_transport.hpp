@@ -1,8 +1,8 @@
 // Server side of the console connection after the handshake, for the simulator
-// (rc-transport.md §3, §6): encrypts outgoing video bytes from the point the caller marks with
-// select_cipher() (right after the byte holding the last bit of command 12/13), decrypts
-// incoming client bytes with its own instance and parses them into input messages. It does
-// not encode video (the encoder does) and does no I/O.
+// (docs/rc-transport.md#server-side): encrypts outgoing video bytes from the point the caller marks
+// with select_cipher() (right after the byte holding the last bit of command 12/13), decrypts
+// incoming client bytes with its own instance and parses them into input messages. It does not
+// encode video (the encoder does) and does no I/O.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,7 @@ class ServerTransport {
 
   // Both directions switch to cipher number `cipher` (as the client will once it has decoded
   // command 12/13): outgoing from the next byte given to encrypt_outgoing(), incoming from the
-  // next byte given to feed(). Send command 13 before reading client input (rc-transport §6).
+  // next byte given to feed(). Send command 13 before reading client input (#server-side).
   std::error_code select_cipher(std::uint8_t cipher);
   // One direction only (fault injection, or tolerating a client that raced the switch).
   std::error_code select_send_cipher(std::uint8_t cipher) { return tx_.select(cipher); }

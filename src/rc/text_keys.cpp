@@ -1,5 +1,5 @@
 // US-layout text to HID keyboard reports (see text_keys.hpp). Usages are the USB HID
-// "Keyboard/Keypad" page values listed in rc-input.md §3.
+// "Keyboard/Keypad" page values (docs/rc-input.md#keyboard).
 #include "rc/text_keys.hpp"
 
 namespace ilo::rc {

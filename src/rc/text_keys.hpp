@@ -1,7 +1,8 @@
 // The client's own US-layout table from printable ASCII (and a few control characters) to USB
 // HID keyboard usages with the Shift modifier, and text turned into press/release report
-// pairs (rc-input.md §3). It sends nothing and knows no platform key codes; the simulator's
-// reverse table is its own (src/sim/hid_keymap), so one mistake cannot hide on both sides.
+// pairs (docs/rc-input.md#keyboard). It sends nothing and knows no platform key codes; the
+// simulator's reverse table is its own (src/sim/hid_keymap), so one mistake cannot hide on both
+// sides.
 #pragma once
 
 #include <cstddef>

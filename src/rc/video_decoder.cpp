@@ -1,4 +1,4 @@
-// The DVC video decoder's state machine (rc-video.md §2-§10): zero-run detection and resync
+// The DVC video decoder's state machine (docs/rc-video.md): zero-run detection and resync
 // on raw bytes, the 48-state bit decoder with fast paths for whole pixel runs and for the
 // commands of update bursts, in-band commands and the fatal-error path. Bits come from
 // BitReader, colours from ColourCache, pixels go through BlockWriter; decryption and I/O
@@ -21,7 +21,7 @@
 namespace ilo::rc {
 namespace {
 
-// State numbers are the Java client's (rc-video.md §3); the names are the spec's.
+// State numbers are the Java client's, the names those of docs/rc-video.md#state-table.
 enum St : std::uint8_t {
   kReset = 0, kStart = 1, kPix = 2, kRank1 = 3, kRank0 = 4, kCode1 = 5, kCode2 = 6,
   kCode3 = 7, kGrey = 8, kRed = 9, kRepeat = 10, kRepeat1 = 11, kRun3 = 12, kRun3b = 13,
@@ -43,7 +43,7 @@ constexpr std::array<std::uint8_t, kStateCount> kInitialBits = {
     7, 5, 5, 1, 8, 8, 1, 4,        // 40-47
 };
 
-// Zero-run detector tables (§9.1): zeros before a byte's first 1 bit in stream order (the
+// Zero-run detector tables (#zero-runs): zeros before a byte's first 1 bit in stream order (the
 // lowest set bit; 8 for a zero byte) and zeros after its last 1 bit.
 constexpr std::array<std::uint8_t, 256> kLeadZeros = [] {
   std::array<std::uint8_t, 256> t{};
@@ -58,7 +58,7 @@ constexpr std::array<std::uint8_t, 256> kTailZeros = [] {
   return t;
 }();
 
-// Fatal-state bit counts at which the Java client sends a refresh request (§9.2), expressed
+// Fatal-state bit counts at which the Java client sends a refresh request (#fatal-state), expressed
 // as the count before the bit is consumed; the last one also sets the count back to 41.
 constexpr std::array<std::uint32_t, 4> kRefreshAt = {40, 11680, 119999, 11999999};
 constexpr std::uint32_t kFatalWrapTo = 41;
@@ -66,7 +66,7 @@ constexpr std::uint32_t kFatalWrapTo = 41;
 constexpr std::size_t kMaxParams = 24;        // parameters kept per in-band command
 constexpr std::size_t kMaxTextLength = 1024;  // longer strings are truncated
 
-// Run suffix table for the fast path (§4.3), indexed by the next 8 bits after a colour code:
+// Run suffix table for the fast path (#runs), indexed by the next 8 bits after a colour code:
 // bits used (0 = needs the 13-bit form) and extra pixels after the first.
 struct RunCode {
   std::uint8_t bits;
@@ -126,7 +126,7 @@ constexpr std::array<std::uint32_t, 1u << kRank1CodeBits> kRank1Codes = [] {
 }();
 
 // The bytes of one decode() call, mirrored for the bit reader (BitReader::mirror) and
-// already checked against the zero-run rule (§9.1): all of them are to be decoded.
+// already checked against the zero-run rule (#zero-runs): all of them are to be decoded.
 struct ByteInput {
   const std::uint8_t* p;    // the next mirrored byte
   const std::uint8_t* end;  // the end of the bytes to decode
@@ -171,9 +171,9 @@ struct VideoDecoder::State {
   unsigned bpc = 5;
   int block_rows = 16;
 
-  // Screen and position (§2).
+  // Screen and position (#decoder-state).
   int size_x = 0, size_y = 0;
-  int extra_rows = 0;  // kept for the record: only Java's bottom-row blanking (§7) used it
+  int extra_rows = 0;  // kept for the record: only Java's bottom-row blanking used it
   int screen_w = 0, screen_h = 0;
   bool video = false;
   int x = 0, y = 0, new_x = 0;
@@ -199,7 +199,7 @@ struct VideoDecoder::State {
   bool frame_end_valid = false;
   unsigned zero_run = 0;
 
-  // Cipher switch (§10.1): set when command 12/13 completes.
+  // Cipher switch (#cipher-switch): set when command 12/13 completes.
   bool stop = false;
   std::uint8_t stop_cipher = 0;
 
@@ -323,7 +323,7 @@ struct VideoDecoder::State {
     }
   }
 
-  // A painted block is complete (§3 step 4): draw it once and prune the cache.
+  // A painted block is complete (#one-step, step 4): draw it once and prune the cache.
   St complete_block() {
     block.complete();
     const St next = emit(1);
@@ -331,7 +331,7 @@ struct VideoDecoder::State {
     return next;
   }
 
-  // Emits the block buffer n times (§7) and returns START.
+  // Emits the block buffer n times (#emitting-blocks) and returns START.
   St emit(unsigned n) {
     block.abandon();  // no-op: repeats only happen at START, with nothing painted
     for (; n != 0; --n) {
@@ -399,7 +399,7 @@ struct VideoDecoder::State {
     const std::uint8_t p0 = params[0], p1 = params[1], p2 = params[2], p3 = params[3];
     cmd_bytes = 0;
     switch (static_cast<VideoCommand>(cmd)) {
-      case VideoCommand::exit:  // §9.3: fatal with a fresh count and an immediate refresh request
+      case VideoCommand::exit:  // #exit: fatal with a fresh count and an immediate refresh request
         fatal_count = 0;
         fatal("EXIT command");
         refresh();
@@ -456,15 +456,15 @@ struct VideoDecoder::State {
 
   // ---- the bit-level state machine -----------------------------------------------------
 
-  // An in-band command byte (§10): the previous one was a parameter.
+  // An in-band command byte (#in-band-commands): the previous one was a parameter.
   void cmd_byte(std::uint32_t v) {
     if (cmd_bytes != 0 && cmd_bytes - 1 < kMaxParams) params[cmd_bytes - 1] = cmd_last;
     if (cmd_bytes <= kMaxParams) ++cmd_bytes;
     cmd_last = static_cast<std::uint8_t>(v);
   }
 
-  // Whole commands at START (§8) in one step when at least 32 bits are held: POS, FRAME_END
-  // and in-band commands (as far as their bytes are held), the commands of every update
+  // Whole commands at START (#commands-at-start) in one step when at least 32 bits are held: POS,
+  // FRAME_END and in-band commands (as far as their bytes are held), the commands of every update
   // burst. Each does what its states would do one by one. Returns false for anything else.
   bool command_at_start() {
     if (bits.count() < 32) return false;
@@ -502,7 +502,7 @@ struct VideoDecoder::State {
     return false;
   }
 
-  // One state step (§3): bits_for[state] bits are available.
+  // One state step (#one-step): bits_for[state] bits are available.
   void step() {
     if (state == kStart && command_at_start()) return;
     const std::uint32_t v = bits.read(bits_for[state]);
@@ -579,16 +579,16 @@ struct VideoDecoder::State {
         next = fatal("unreachable decoder state");
         break;
     }
-    // Block completion (§3 step 4).
+    // Block completion (#one-step, step 4).
     if (next == kPix && block.full()) next = complete_block();
     state = next;
   }
 
   // Fast path for PIX (state 2) with at least 32 bits held in br: one colour code and its run
-  // suffix (§4.3, §5.3) in one step, straight to the next PIX or, when the block is full, to
-  // START. Anything the state machine would turn into an error (miss, duplicate literal,
-  // overflow) or a special case of the cache is left to step(): nothing is consumed then.
-  // (Codes starting with a 1 bit are left to rank1_runs().)
+  // suffix (#runs, #indexed-codes) in one step, straight to the next PIX or, when the block is
+  // full, to START. Anything the state machine would turn into an error (miss, duplicate literal,
+  // overflow) or a special case of the cache is left to step(): nothing is consumed then. (Codes
+  // starting with a 1 bit are left to rank1_runs().)
   bool fast_pixel(BitReader& br, St& st) {
     const std::uint32_t w = br.peek(32);
     const int n = cache.size();
@@ -634,7 +634,7 @@ struct VideoDecoder::State {
     return true;
   }
 
-  // Rank-1 codes in PIX (state 2, §4.3, §5.3), the bulk of a text screen: a 1 bit paints the
+  // Rank-1 codes in PIX (state 2, #runs), the bulk of a text screen: a 1 bit paints the
   // colour of rank 1 (rank 0 when one colour is cached) and a run suffix follows. Touching
   // rank 1 swaps ranks 0 and 1, so successive codes alternate between the two most recent
   // colours: the loop keeps both as patterns and applies the touches to the cache when a
@@ -727,7 +727,7 @@ struct VideoDecoder::State {
   }
 
   // Mirrors the first n (<= kChunkBytes) bytes of data into `mirrored` and runs the zero-run
-  // rule (§9.1) over them from the counter zero_run: returns how many come before the first
+  // rule (#zero-runs) over them from the counter zero_run: returns how many come before the first
   // one that fires it (n if none does), with the counter after them in zero_run_end and
   // whether one fired in fired. A word of 8 bytes none of which is zero is checked at once:
   // only its first byte can complete a run (runs inside it are at most 14 bits).
@@ -867,7 +867,7 @@ struct VideoDecoder::State {
     return n;
   }
 
-  // HUNT (§9.1): the first byte with a 1 bit ends it; the rest of that byte is discarded.
+  // HUNT (#zero-runs): the first byte with a 1 bit ends it; the rest of that byte is discarded.
   std::size_t hunt(const std::uint8_t* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t b = data[i];

@@ -1,4 +1,4 @@
-// The DVC video bitstream decoder (rc-video.md, the whole of it): clear-text bytes in, pixels
+// The DVC video bitstream decoder (docs/rc-video.md, the whole of it): clear-text bytes in, pixels
 // into a caller's Framebuffer and events out through a VideoSink. It never decrypts (the
 // transport does) and never does I/O. Input may be split at any byte; peer input is untrusted
 // and can never write outside the framebuffer or make the decoder allocate without bound.

@@ -1,5 +1,5 @@
-// The DVC video bitstream encoder (rc-video.md §12). See video_encoder.hpp. Bit patterns are
-// written as binary literals in stream order (first bit = leftmost digit).
+// The DVC video bitstream encoder (docs/rc-video.md#encoder). See video_encoder.hpp. Bit patterns
+// are written as binary literals in stream order (first bit = leftmost digit).
 #include "rc/video_encoder.hpp"
 
 #include <algorithm>
@@ -11,7 +11,7 @@ namespace ilo::rc {
 
 namespace {
 
-// §12.5: the longest zero run the encoder lets ordinary data reach before a field; every
+// #zero-run-safety: the longest zero run the encoder lets ordinary data reach before a field; every
 // replacement form starts with at most two zero bits, so no run exceeds kMaxDataZeroRun.
 constexpr std::uint32_t kZeroRunBeforeField = kMaxDataZeroRun - 2;
 
@@ -20,7 +20,7 @@ bool size_ok(int width, int height) noexcept {
          height <= kMaxScreenHeight;
 }
 
-// Bits of the indexed-colour code for a cache of n entries (§5.3).
+// Bits of the indexed-colour code for a cache of n entries (#indexed-codes).
 int code_bits(int n) noexcept {
   if (n <= 2) return 0;
   if (n == 3) return 1;
@@ -39,7 +39,7 @@ VideoEncoder::VideoEncoder(const EncoderSettings& settings) : settings_(settings
 // Stream structure
 
 std::size_t VideoEncoder::clear_bytes_after_last_bit() const noexcept {
-  // The byte holding the last written bit is still clear text; the next one is not (§10.1).
+  // The byte holding the last written bit is clear text; the next one is not (#cipher-switch).
   const std::uint64_t last_byte = (w_.bit_position() - 1) / 8;
   return static_cast<std::size_t>(last_byte + 1 - w_.bytes_taken());
 }
@@ -65,7 +65,7 @@ void VideoEncoder::sync_preamble() {
   w_.align();                                      // padding: part of the zero run
   for (int i = 0; i < 5; ++i) w_.put(0, 8);        // 40 zero bits (>= 31 forces HUNT)
   w_.put(0b00000001, 8);                           // the 1 bit, in bit 7 of its byte
-  // The decoder restarts: RESET empties the cache and homes the position (§9.1).
+  // The decoder restarts: RESET empties the cache and homes the position (#zero-runs).
   cache_clear();
   x_ = y_ = 0;
   last_frame_end_ = -1;
@@ -97,7 +97,7 @@ std::error_code VideoEncoder::set_mode(int width, int height) {
     sent_.clear();
     return {};
   }
-  // §6.1, Java rule: 16x8 above 1616 pixels if announced, else the block height is kept.
+  // #half-height-blocks, Java rule: 16x8 above 1616 pixels if announced, else the block height is kept.
   if (width <= kHalfHeightAboveWidth)
     block_h_ = 16;
   else if (caps_ & kCapabilityHalfHeight)
@@ -115,7 +115,7 @@ std::error_code VideoEncoder::paint_all(const Framebuffer& fb) {
 
 void VideoEncoder::frame_end() {
   // The FRAME_END's sixth bit completes in this byte; it must not be the one right after the
-  // previous FRAME_END's (§8.2).
+  // previous FRAME_END's (#frame-end).
   std::uint64_t done = (w_.bit_position() + 5) / 8;
   if (last_frame_end_ >= 0 && done == std::uint64_t(last_frame_end_) + 1) {
     column_filler();
@@ -390,7 +390,7 @@ void VideoEncoder::column_filler() {
 }
 
 void VideoEncoder::emit_block(const Block& pixels) {
-  if (!zero_run_ok(1)) {  // §12.5: the START 0 would extend a long zero run
+  if (!zero_run_ok(1)) {  // #zero-run-safety: the START 0 would extend a long zero run
     column_filler();
     ++stats_.zero_run_fixes;
   }
@@ -405,9 +405,9 @@ void VideoEncoder::emit_block(const Block& pixels) {
     emit_run(run);
     i += run;
   }
-  cache_prune();  // §5.4: the block completed through painting
+  cache_prune();  // #pruning: the block completed through painting
   buffer_ = pixels;
-  // Java blanks part of the buffer of a block painted at y == H when R > 0 (§7 step 1):
+  // Java blanks part of the buffer of a block painted at y == H when R > 0 (#emitting-blocks):
   // its buffer then differs from ours, so do not repeat it.
   buffer_valid_ = !(mode_r_ > 0 && y_ == mode_h_);
   if (x_ < cols_) ++x_;
@@ -444,7 +444,7 @@ void VideoEncoder::emit_colour(std::uint32_t colour) {
       cache_add(colour);
       return;
     }
-    ++stats_.zero_run_fixes;  // §12.5: the same grey as an RGB literal (2 leading zeros)
+    ++stats_.zero_run_fixes;  // #zero-run-safety: the grey as an RGB literal (2 leading zeros)
   }
   w_.put(0b001, 3);  // PIX 0, NEW_OR_CODE 0, NEWCOL 1: RGB
   w_.put(red, bpc_);
@@ -459,7 +459,7 @@ void VideoEncoder::emit_run(int length) {
     if (zero_run_ok(1)) {
       w_.put(0b0, 1);  // no repeat
     } else {
-      w_.put(0b11111, 5);  // §12.5: run of 1 in the general form: 11 111 + (L-1)
+      w_.put(0b11111, 5);  // #zero-run-safety: run of 1, general form: 11 111 + (L-1)
       w_.put(0, 8);
       ++stats_.zero_run_fixes;
     }
@@ -491,7 +491,7 @@ void VideoEncoder::emit_repeat(int count) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Colour cache model (§5), kept in rank order: cache_[r] has rank r.
+// Colour cache model (#colour-cache), kept in rank order: cache_[r] has rank r.
 
 void VideoEncoder::cache_touch(int rank) {
   const std::uint32_t c = cache_[std::size_t(rank)];

@@ -1,4 +1,4 @@
-// The DVC video bitstream encoder, server side (rc-video.md §12): framebuffers and in-band
+// The DVC video bitstream encoder, server side (docs/rc-video.md#encoder): framebuffers and in-band
 // commands in, clear-text stream bytes out. It keeps a model of what the client decoder holds
 // (picture, colour cache, position, block buffer) so updates send changed blocks only and never
 // trip the decoder. It does no I/O and no encryption: it reports where the clear text ends.
@@ -23,7 +23,7 @@ namespace ilo::rc {
 // bad_text, no_mode); this name is kept for the encoder's callers.
 using EncoderError = RcError;
 
-// The four parameters of command 13 (rc-video.md §10). Defaults are the captured server's.
+// The four parameters of command 13 (docs/rc-video.md#in-band-commands); defaults as captured.
 struct EncoderSettings {
   int bits_per_colour = 5;        // 2..5 (clamped); sent as p0 = 5 - bits_per_colour
   std::uint8_t cipher = 1;        // p1: 0 none, 1 RC4, 2 AES-128, 3 "AES-256"
@@ -35,7 +35,7 @@ struct EncoderStats {
   std::uint64_t blocks_painted = 0;   // blocks sent as pixels
   std::uint64_t blocks_repeated = 0;  // blocks drawn by BDUP / BREP
   std::uint64_t blocks_skipped = 0;   // unchanged blocks not sent
-  std::uint64_t zero_run_fixes = 0;   // §12.5 replacements: grey->RGB, long run-of-1 suffix,
+  std::uint64_t zero_run_fixes = 0;   // #zero-run-safety fixes: grey->RGB, long run-of-1 suffix,
                                       // no-op XABS before a block start
   std::uint64_t frame_ends = 0;
 };
@@ -54,7 +54,7 @@ class VideoEncoder {
   [[nodiscard]] std::span<const std::uint8_t> pending() const noexcept { return w_.pending(); }
   [[nodiscard]] std::uint64_t bytes_produced() const noexcept { return w_.byte_position(); }
 
-  // --- Stream structure (§12.2) -------------------------------------------------------------
+  // --- Stream structure (#stream-prologue) --------------------------------------------------
   // Command 13 with the settings' parameters, then FRAME_END. Returns the offset, within the
   // pending output (what the next take() returns), of the first byte that must be encrypted
   // with the announced cipher: the byte after the one holding command 13's last bit.
@@ -75,7 +75,7 @@ class VideoEncoder {
   // Ignored while the client's picture is unknown (after a MODE everything is painted).
   std::error_code paint_changes(const Framebuffer& fb, const Rect& changed_area);
   // FRAME_END (byte alignment). Inserts a no-op column move first if it would otherwise
-  // complete in the byte right after the previous FRAME_END (§8.2).
+  // complete in the byte right after the previous FRAME_END (#frame-end).
   void frame_end();
   // Command 128 (invalidate) then FRAME_END: how the captured server ends every burst.
   void end_burst();
@@ -88,7 +88,7 @@ class VideoEncoder {
   std::error_code update(const Framebuffer& fb);
   std::error_code update(const Framebuffer& fb, const Rect& changed_area);
 
-  // --- In-band commands (§10); none adds a FRAME_END -------------------------------------
+  // --- In-band commands (#in-band-commands); none adds a FRAME_END -----------------------
   void power(bool on);                     // 4 / 5 (5 clears the client screen)
   void no_video();                         // 6 (clears the client screen)
   void seized();                           // 10 (clears the client screen)
@@ -153,7 +153,7 @@ class VideoEncoder {
   int mode_h_ = 0, mode_r_ = 0;     // MODE's H and R fields
   int x_ = 0, y_ = 0;               // the client decoder's block position
   std::int64_t last_frame_end_ = -1;  // stream byte in which the last FRAME_END completed
-  // Colour cache model (§5): ranks 0..n_-1 in order; ranks 0..used_-1 are used in this block.
+  // Colour cache model (#colour-cache): ranks 0..n_-1 in order; 0..used_-1 used in this block.
   std::array<std::uint32_t, 17> cache_{};
   int n_ = 0, used_ = 0;
   Block buffer_{};                  // the client's block buffer (last painted block)

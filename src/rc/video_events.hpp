@@ -1,5 +1,5 @@
 // What the video decoder reports besides pixels: plain values, one per in-band command or
-// decoder transition (rc-video.md §6, §8, §9, §10). Consumers implement VideoSink.
+// decoder transition (docs/rc-video.md). Consumers implement VideoSink.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 namespace ilo::rc {
 
-// MODE (§6): a new screen size; width or height 0 means "no video". block_height is 16 or 8.
+// MODE (#screen-mode): a new screen size; width or height 0 means "no video"; block_height 16/8.
 struct ScreenMode { int width = 0, height = 0, block_height = 16; };
 // Command 13: the session header.
 struct SessionHeader {
@@ -27,18 +27,18 @@ struct NoVideo {};                                // command 6
 struct TerminalServices { std::uint8_t type = 0; };  // command 7
 struct KeyChange {};                              // command 9 (byte alignment only)
 struct Seized {};                                 // command 10: another user took the console
-// Command 2 (§10.2); characters beyond the first 1024 are dropped.
+// Command 2 (#strings); characters beyond the first 1024 are dropped.
 struct Text { std::uint8_t channel = 0; std::string text; };
 struct Ping {};                                   // command 16: answer with ACK (0C 00)
 struct Invalidate {};                             // command 128
 struct UnknownCommand { std::uint8_t command = 0; };
-// FRAME_END (§8.2): everything painted so far forms a complete frame; snapshot now.
+// FRAME_END (#frame-end): everything painted so far forms a complete frame; snapshot now.
 struct FrameEnd {};
 // The decoder wants the server to restart the stream: send a refresh request (05 00).
 struct RefreshRequest {};
-// The decoder hit an error and is discarding bits until the next sync preamble (§9.2).
+// The decoder hit an error and is discarding bits until the next sync preamble (#fatal-state).
 struct DecodeError { const char* reason = ""; };
-// A sync preamble was found; decoding restarts at the next byte (§9.1).
+// A sync preamble was found; decoding restarts at the next byte (#zero-runs).
 struct Resync {};
 
 using VideoEvent =

@@ -1,10 +1,10 @@
-// The screen published across processes (STYLE.md §12): one memfd holding a header and the
-// pixels (RGB888, rows packed), written by the companion at each frame end under a seqlock and
-// copied by readers in other processes without locks or system calls. The writer never waits
-// for a reader; a reader retries while the sequence is odd or moved during its copy. The
-// mapping is sized for the largest screen the protocol can describe, so a resize is only a
-// change of the header's width and height (pages beyond the current screen are never touched
-// and cost no memory).
+// The screen published across processes (docs/architecture.md#the-published-frame): one memfd
+// holding a header and the pixels (RGB888, rows packed), written by the companion at each frame end
+// under a seqlock and copied by readers in other processes without locks or system calls. The
+// writer never waits for a reader; a reader retries while the sequence is odd or moved during its
+// copy. The mapping is sized for the largest screen the protocol can describe, so a resize is only
+// a change of the header's width and height (pages beyond the current screen are never touched and
+// cost no memory).
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
-// `enc_key` of /json/rc_info (rest-api.md §6): 32 hex digits in mixed case. It is used twice,
-// differently (README trap 2): as ASCII text, case kept, for the handshake XOR mask, and
-// hex-decoded to 16 bytes as the stream cipher key. A validated value type; it is a secret.
+// `enc_key` of /json/rc_info (docs/rest-api.md#keys-and-ports): 32 hex digits in mixed case,
+// used twice, differently: as ASCII text, case kept, for the handshake XOR mask, and hex-decoded
+// to 16 bytes as the stream cipher key. A validated value type; it is a secret.
 #pragma once
 
 #include <array>

@@ -1,5 +1,5 @@
 // The iLO's JSON error body, e.g. {"message":"JS_ERR_LOST_SESSION","details":null} with HTTP
-// 403 (rest-api.md §5, §12). Parser and simulator serialiser; the HTTP status is the network
+// 403 (docs/rest-api.md#errors). Parser and simulator serialiser; the HTTP status is the network
 // layer's business.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace ilo::rest {
 
-// Message names seen in the spec.
+// Message names known (docs/rest-api.md#errors).
 inline constexpr std::string_view kLostSession = "JS_ERR_LOST_SESSION";  // bad or expired key
 inline constexpr std::string_view kNoPrivilege = "JS_ERR_NO_PRIV";       // bad credentials
 inline constexpr std::string_view kNoLicense = "SCSI_ERR_NO_LICENSE";    // scripted VM unlicensed

@@ -1,6 +1,6 @@
-// POST /json/login_session (rest-api.md §3): the login and logout request bodies and the login
-// reply. Builders for the client, parsers for both sides, a serialiser for the simulator.
-// It does not speak HTTP: status codes and cookies belong to the network layer.
+// POST /json/login_session (docs/rest-api.md#login): the login and logout request bodies and the
+// login reply. Builders for the client, parsers for both sides, a serialiser for the simulator. It
+// does not speak HTTP: status codes and cookies belong to the network layer.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +47,8 @@ Result<LoginReply> parse_login_reply(std::string_view body);
 // Compact JSON: session_key first, then the session_info fields if set.
 std::string serialise(const LoginReply& reply);
 
-// GET /json/login_session (§4, the login page settings): only `login_delay`, the seconds for
-// which logins stay refused after repeated failures (0 when none). Other fields are ignored.
+// GET /json/login_session (docs/rest-api.md#login-page-settings): only `login_delay`, the seconds
+// for which logins stay refused after repeated failures (0 when none). Other fields are ignored.
 Result<std::int64_t> parse_login_delay(std::string_view body);
 
 }  // namespace ilo::rest

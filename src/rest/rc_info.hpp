@@ -1,6 +1,6 @@
-// GET /json/rc_info (rest-api.md §6): ports, keys and features for the console and virtual
-// media connections. Parses the reply strictly and serialises it compactly for the simulator.
-// It does not use the keys or features: the handshake and transport cores do.
+// GET /json/rc_info (docs/rest-api.md#keys-and-ports): ports, keys and features for the console and
+// virtual media connections. Parses the reply strictly and serialises it compactly for the
+// simulator. It does not use the keys or features: the handshake and transport cores do.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +15,8 @@
 
 namespace ilo::rest {
 
-// Fields neither client reads (rest-api.md §6: enc_type, vm_key, cmd_enc_key) are optional;
-// the rest are required. bay and enclosure are null unless blade = 1 (absent = null).
+// Fields neither client reads (docs/rest-api.md#keys-and-ports: enc_type, vm_key, cmd_enc_key) are
+// optional; the rest are required. bay and enclosure are null unless blade = 1 (absent = null).
 struct RcInfo {
   explicit RcInfo(EncKey key) : enc_key(std::move(key)) {}  // no default: a key is required
 

@@ -1,4 +1,4 @@
-// Errors of the HTTPS JSON payload layer (rest-api.md): one std::error_code category, and
+// Errors of the HTTPS JSON payload layer (docs/rest-api.md): one std::error_code category, and
 // Result<T>, which holds either a value or a Failure (the code plus a one-line detail that names
 // the offending field). Details never quote a value taken from a payload: keys are secrets.
 #pragma once

@@ -1,5 +1,5 @@
-// GET /json/session_info (rest-api.md §5): the user and privileges of a web session. Parses
-// the reply strictly (every field required) and serialises it compactly for the simulator.
+// GET /json/session_info (docs/rest-api.md#session-info): the user and privileges of a web session.
+// Parses the reply strictly (every field required) and serialises it compactly for the simulator.
 // The same fields follow session_key in a login reply (login_session.hpp).
 #pragma once
 

@@ -1,4 +1,4 @@
-// The web session key returned by login (rest-api.md §1, §3): exactly 32 lower-case hex
+// The web session key returned by login (docs/rest-api.md#login): exactly 32 lower-case hex
 // characters, sent as the `sessionKey` cookie and, as ASCII, in the console/VM handshakes.
 // A validated value type only; it is a secret, so it has no stream or format support.
 #pragma once

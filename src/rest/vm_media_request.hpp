@@ -1,6 +1,6 @@
-// POST /json/vm_status (rest-api.md §8): "scripted" URL virtual media, where the iLO fetches
-// the image itself. Builds the insert / connect / eject bodies the Java client sends and parses
-// them for the simulator. Not the vm_port protocol (that is src/vm).
+// POST /json/vm_status (docs/rest-api.md#url-media): "scripted" URL virtual media, where the iLO
+// fetches the image itself. Builds the insert / connect / eject bodies the Java client sends and
+// parses them for the simulator. Not the vm_port protocol (that is src/vm).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// GET /json/vm_status (rest-api.md §7): the state of the two virtual drives (URL media).
-// Parses the reply strictly and serialises it compactly for the simulator. The POST forms of
-// the same URL are in vm_media_request.hpp.
+// GET /json/vm_status (docs/rest-api.md#drive-status): the state of the two virtual drives (URL
+// media). Parses the reply strictly and serialises it compactly for the simulator. The POST forms
+// of the same URL are in vm_media_request.hpp.
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// The one owner of the iLO web login (rest-api.md): logs in, reads rc_info (and session_info,
+// The one owner of the iLO web login (docs/rest-api.md): logs in, reads rc_info (and session_info,
 // vm_status on demand), renews the login when a connection is refused for a stale key
 // (concurrent requests coalesce into one login), respects the lock-out, and logs out at the
 // end. libcurl runs on the owner's own worker thread, so no I/O thread ever blocks on HTTPS.

@@ -31,7 +31,7 @@ void CommandConnection::start() {
   io_->set_on_close([weak = weak_from_this()](CloseReason why) {
     if (auto self = weak.lock()) self->on_closed(why);
   });
-  // 'R': the command connection never negotiates busy (rc-handshake.md §4).
+  // 'R': the command connection never negotiates busy (docs/rc-handshake.md#command-connection).
   io_->send(handshake_.respond(rc::to_byte(rc::HandshakeByte::ok)).send);
   ++hub_->counters.command_sessions;
   started_ = true;
@@ -126,7 +126,7 @@ asio::awaitable<void> CommandConnection::read_answers() {
   }
 }
 
-// The client sends only 04 00 00 00 / 03 00 00 00 (command-session.md §3).
+// The client sends only 04 00 00 00 / 03 00 00 00 (docs/command-session.md#answers).
 void CommandConnection::on_input(std::span<const std::uint8_t> bytes) {
   while (!bytes.empty() && !io_->closing()) {
     const std::size_t n = std::min(bytes.size(), answer_.size() - answer_have_);

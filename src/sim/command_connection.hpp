@@ -1,5 +1,5 @@
 // One command connection of the simulator after its connect request was accepted
-// (command-session.md): 'R', then status records on the captured server's schedule, the
+// (docs/command-session.md): 'R', then status records on the captured server's schedule, the
 // seize/share questions the arbiter asks through it, and the client's 4-byte answers (anything
 // else closes it). Records are built by the command_records core; this class only times them.
 //

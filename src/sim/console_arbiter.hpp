@@ -1,7 +1,8 @@
-// Who holds the simulated console (rc-handshake.md §5): the owner, the viewers that share it,
-// the phantom owner of the `busy` fault, and the one seize or share request being decided by
-// the owner through its command connection (command-session.md §4). It decides and tells the
-// connections; it does no I/O itself and owns no connection (it keeps weak references).
+// Who holds the simulated console (docs/rc-handshake.md#busy-seize-and-share): the owner, the
+// viewers that share it, the phantom owner of the `busy` fault, and the one seize or share request
+// being decided by the owner through its command connection
+// (docs/command-session.md#seize-and-share-requests). It decides and tells the connections; it does
+// no I/O itself and owns no connection (it keeps weak references).
 //
 // Policy (the real server's is partly unknown; these are this simulator's choices):
 //  * A console client finding the console free becomes the owner.

@@ -165,7 +165,8 @@ void ConsoleConnection::decide(bool allowed) {
   decision_timer_.cancel();
 }
 
-// 'R', then the prologue in clear text, then everything else encrypted (rc-video.md §12.2).
+// 'R', then the prologue in clear text, then everything else encrypted
+// (docs/rc-video.md#stream-prologue).
 bool ConsoleConnection::begin_stream() {
   const auto& config = hub_->ctx.config;
   std::vector<std::uint8_t> out = handshake_.respond(rc::to_byte(HandshakeByte::ok)).send;

@@ -1,11 +1,12 @@
 // One remote-console connection of the simulator after its connect request was accepted:
-// the status byte and busy dialogue (rc-handshake.md §3, §5), then the video stream
-// (rc-video.md §12.2: command 13, encryption, preamble, MODE, full screen; then changed blocks,
-// power commands 4/5, pings) and the client's input (rc-input.md §8) driving the machine; or,
-// in replay mode, a recorded stream served verbatim. Protocol work is done by the cores
-// (ServerHandshake, ServerTransport, VideoEncoder); this class only sequences and times them.
+// the status byte and busy dialogue (docs/rc-handshake.md), then the video stream
+// (docs/rc-video.md#stream-prologue: command 13, encryption, preamble, MODE, full screen; then
+// changed blocks, power commands 4/5, pings) and the client's input
+// (docs/rc-input.md#server-parsing) driving the machine; or, in replay mode, a recorded stream
+// served verbatim. Protocol work is done by the cores (ServerHandshake, ServerTransport,
+// VideoEncoder); this class only sequences and times them.
 //
-// Choices where the spec is silent: power off is sent as command 5, MODE 0x0, command 128,
+// Choices where the notes are silent: power off is sent as command 5, MODE 0x0, command 128,
 // FRAME_END ("No Video"), also at stream start when the host is off; power on as command 4
 // followed by MODE and the full screen (a powered host at start gets no command 4). A refresh
 // request (05 00) gets sync preamble, MODE, full screen (or the power-off sequence), 128,

@@ -1,4 +1,4 @@
-// Translation between USB HID keyboard usages (rc-input.md §3) and ASCII, both ways: the
+// Translation between USB HID keyboard usages (docs/rc-input.md#keyboard) and ASCII, both ways: the
 // simulator turns typed reports into characters, and clients turn text into key strokes.
 // Only the US layout's printable ASCII, Enter, Backspace, Tab and Escape are covered, and (one
 // way, usage to character) the keypad with Num Lock on. No modifier logic beyond Shift.

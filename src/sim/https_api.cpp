@@ -246,8 +246,8 @@ void HttpsApi::Impl::post_login_session(const httplib::Request& req, httplib::Re
 }
 
 void HttpsApi::Impl::get_login_session(httplib::Response& res) {
-  // The captured body (rest-api.md §4); moniker strings past the first three are ours, chosen
-  // without ',' or ':' for the Java client's string-splitting parser.
+  // The captured body (docs/rest-api.md#login-page-settings); moniker strings past the first three
+  // are ours, chosen without ',' or ':' for the Java client's string-splitting parser.
   OrderedJson j = OrderedJson::object();
   j["secjmp"] = 0;
   j["ldap_enabled"] = 0;
@@ -336,7 +336,7 @@ void HttpsApi::Impl::post_vm_status(const httplib::Request& req, httplib::Respon
 
 void HttpsApi::Impl::get_java_irc(const httplib::Request& req, httplib::Response& res) {
   if (!authenticate(req)) return reply_lost_session(res);
-  // INFO0 in the three spellings clients look for (rest-api.md §9): a line starting with
+  // INFO0 in the three spellings clients look for (docs/rest-api.md#info0): a line starting with
   // info0=" (Java), and INFO0=\"..\" inside a JavaScript string (TypeScript).
   std::string page;
   page += "<html><head><title>iLO Integrated Remote Console</title></head><body>\n";

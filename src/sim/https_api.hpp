@@ -1,4 +1,4 @@
-// ilo-sim's HTTPS JSON API (rest-api.md; §12 is its checklist): login and logout, the login
+// ilo-sim's HTTPS JSON API (docs/rest-api.md#simulator): login and logout, the login
 // page settings, session_info, rc_info, vm_status (GET and the URL-media POST forms) and the
 // applet page, over cpp-httplib and OpenSSL on a thread of its own, plus a small test and
 // inspection interface under /sim. It does not speak the console or VM protocols.

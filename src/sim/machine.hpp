@@ -17,7 +17,7 @@
 
 namespace ilo::sim {
 
-// The console's power button actions (rc-input.md §2), as the input parser delivers them.
+// The console's power button actions (docs/rc-input.md#power), as the input parser delivers them.
 using rc::PowerAction;
 
 enum class PowerPhase : std::uint8_t {
@@ -46,14 +46,14 @@ class Machine {
   void power(PowerAction action, TimePoint now);
   void tick(TimePoint now);  // advances the boot script and pending power transitions
 
-  // A keyboard report: modifier byte and six key slots (rc-input.md §3). New keys type: with
-  // Ctrl held a letter echoes as "^C" (caret, upper-case letter); keypad keys type their
+  // A keyboard report: modifier byte and six key slots (docs/rc-input.md#keyboard). New keys type:
+  // with Ctrl held a letter echoes as "^C" (caret, upper-case letter); keypad keys type their
   // characters (Num Lock is always on); Ctrl-Alt-Delete (or Ctrl-Alt-keypad '.') reboots at the
   // next tick, like a reset.
   void keyboard(std::uint8_t modifiers, const std::array<std::uint8_t, 6>& keys);
-  // Pointer in absolute units 0..3000 (rc-input.md §4); stored in screen pixels as the smallest
-  // pixel HP's client scales to that value (floor(3000 * pixel / size), rc-input.md §4), so
-  // every pixel a client reports comes back exactly, at every screen size up to 3000 pixels.
+  // Pointer in absolute units 0..3000 (docs/rc-input.md#pointer); stored in screen pixels as the
+  // smallest pixel HP's client scales to that value (floor(3000 * pixel / size)), so every pixel a
+  // client reports comes back exactly, at every screen size up to 3000 pixels.
   void pointer(int abs_x, int abs_y, std::uint8_t buttons);
 
   // The boot device: with a disc in the virtual drive (the virtual-media server says so) the

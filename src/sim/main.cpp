@@ -29,7 +29,7 @@ bool parse_resolution(const std::string& text, int& w, int& h, std::string& erro
     return false;
   }
   // MODE carries the width in 16-pixel columns (7 bits) and the height as 16-pixel rows (7
-  // bits) plus 0-15 extra rows (rc-video.md §6).
+  // bits) plus 0-15 extra rows (docs/rc-video.md#screen-mode).
   using ilo::rc::kMaxScreenHeight, ilo::rc::kMaxScreenWidth;
   if (w % 16 != 0 || w < 64 || w > kMaxScreenWidth || h < 64 || h > kMaxScreenHeight) {
     error = fmt::format("--resolution: width must be a multiple of 16 in 64..{} and height in "

@@ -127,7 +127,8 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
     (void)self;
   }
 
-  // Validates the connect request (§2) and answers it (§3). False if the connection ends.
+  // Validates the connect request and answers it (docs/virtual-media.md#connect-response). False if
+  // the connection ends.
   asio::awaitable<bool> handshake(const vm::ConnectRequestBytes& bytes) {
     auto& ctx = server_.ctx_;
     std::error_code ec;
@@ -166,7 +167,8 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
           asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
       if (closed_) co_return;
       if (ec) {
-        // After an eject the client closes without DISCONNECT (§5.2): that is the normal end.
+        // After an eject the client closes without DISCONNECT (docs/virtual-media.md#disconnect):
+        // that is the normal end.
         const bool ejected = initiator_.last_job() == vm::Initiator::Job::eject &&
                              initiator_.last_result() == vm::Initiator::JobResult::done;
         if (ec == asio::error::eof && ejected)

@@ -1,7 +1,8 @@
-// ilo-sim's virtual-media port (virtual-media.md §11): accepts one CD-ROM connection at a time,
-// checks its connect request against the web sessions and plays the host's USB storage stack
-// with the core's Initiator (enumerate, watch for medium changes, read the whole disc when the
-// machine boots from it or on demand; it tells the machine whether a disc is in). A thin Asio shell: no client session code (STYLE.md §10), no
+// ilo-sim's virtual-media port (docs/virtual-media.md#the-simulators-initiator): accepts one CD-ROM
+// connection at a time, checks its connect request against the web sessions and plays the host's
+// USB storage stack with the core's Initiator (enumerate, watch for medium changes, read the whole
+// disc when the machine boots from it or on demand; it tells the machine whether a disc is in). A
+// thin Asio shell: no client session code (docs/architecture.md#the-simulator-is-a-real-peer), no
 // floppy/USB-key model. Everything runs on the io_context's single thread.
 #pragma once
 
@@ -29,7 +30,7 @@ namespace ilo::sim {
 
 struct VmServerOptions {
   std::chrono::milliseconds tick{50};               // boot watch, timeouts, polling
-  std::chrono::milliseconds poll_interval{500};     // idle GESN poll (medium changes, §9)
+  std::chrono::milliseconds poll_interval{500};     // idle GESN poll (sees a changed medium)
   std::chrono::milliseconds request_timeout{10000}; // no complete reply: close
   std::chrono::milliseconds handshake_timeout{10000};
   int receive_buffer_bytes = 1 << 20;  // SO_RCVBUF of accepted sockets (0: autotuning)

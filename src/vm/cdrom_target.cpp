@@ -1,7 +1,8 @@
 // The CD-ROM target: a table of small per-command functions behind one dispatcher that applies
 // the medium-presence and unit-attention checks, cuts data to the allocation length and turns
-// failures into sense data (STYLE.md §3). Replies follow HP's Java client (virtual-media.md §6)
-// except for the deliberate deviations listed here.
+// failures into sense data (docs/architecture.md#scsi-targets-as-tables). Replies follow HP's Java
+// client (docs/virtual-media.md#cd-image-model) except for the deliberate deviations listed here,
+// numbered as in docs/virtual-media.md#deviations.
 //
 // Deviations from the Java client (SCSI-correct fixes; Java behaviour named in each):
 //  1. READ(12) takes its transfer length from CDB bytes 6-9. Java takes bytes 7-8 (a
@@ -33,7 +34,7 @@
 //     reported as TargetEvent::eject_requested; the caller closes the connection as Java does
 //     (Java closes right after the reply) or keeps it open (then NOT READY until insert()).
 // 11. A request that arrives while the medium is being changed is answered with the new
-//     medium's state. Java drops it without a reply (§9).
+//     medium's state. Java drops it without a reply (#changing-the-medium).
 // 12. The lead-out LBA of READ TOC is a 32-bit field. Java writes 00 and 24 bits, the same
 //     below 2^24 blocks (32 GiB).
 // Kept from Java although not SCSI-correct: unknown opcodes (INQUIRY, REQUEST SENSE, MODE
@@ -50,7 +51,7 @@
 namespace ilo::vm {
 namespace {
 
-// Opcodes of the CD image model (§6).
+// Opcodes of the CD image model (#cd-commands).
 inline constexpr std::uint8_t kTestUnitReady = 0x00;
 inline constexpr std::uint8_t kStartStopUnit = 0x1B;
 inline constexpr std::uint8_t kSendDiagnostic = 0x1D;
@@ -128,7 +129,7 @@ void CdromTarget::eject() {
   media_state_ = MediaState::unseen;
 }
 
-// The per-request step of §6: the first request after an insertion sees `changed`, later ones
+// The #per-request-step: the first request after an insertion sees `changed`, later ones
 // `ready`. (The NEW MEDIA event is kept apart in event_, deviation 5.)
 void CdromTarget::advance_media_state() noexcept {
   if (medium_ == nullptr)
@@ -139,7 +140,7 @@ void CdromTarget::advance_media_state() noexcept {
 
 Reply CdromTarget::handle(const Request& request) {
   Reply reply;
-  if (is_echo_request(request)) {  // §4.1: no state change, current flags (0 for a CD)
+  if (is_echo_request(request)) {  // #echo: no state change, current flags (0 for a CD)
     reply.header = build_echo_reply(request, 0);
     return reply;
   }

@@ -1,7 +1,7 @@
-// The CD-ROM device of the virtual-media connection (virtual-media.md §6, §9): a SCSI target
-// over a Medium, answering each 12-byte request with one Reply (header + data description).
-// Sans-I/O: it neither reads sockets nor the medium; the network layer sends the Reply and
-// preads READ data itself (reply_data()). Not the floppy model (§7) or drive pass-through (§8).
+// The CD-ROM device of the virtual-media connection (docs/virtual-media.md#cd-image-model): a SCSI
+// target over a Medium, answering each 12-byte request with one Reply (header + data description).
+// Sans-I/O: it neither reads sockets nor the medium; the network layer sends the Reply and preads
+// READ data itself (reply_data()). Not the floppy model or drive pass-through.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@ class CdromTarget {
  public:
   using Options = CdromTargetOptions;
 
-  // The medium's media/attention/event state as the per-request step leaves it (§6).
+  // The medium's media/attention/event state as the per-request step leaves it (#per-request-step).
   enum class MediaState : std::uint8_t {
     unseen = 0,   // no medium, or inserted and no request seen since
     changed = 1,  // the first request after an insertion: unit attention 6/28/00
@@ -38,9 +38,10 @@ class CdromTarget {
   // Connecting with a medium counts as its insertion (Java: NEW MEDIA and unit attention).
   CdromTarget(std::shared_ptr<const Medium> medium, Options options = {});
 
-  // Puts a medium in (or replaces the one in) the drive on a live connection (§9): the next
-  // request sees unit attention as the spec describes, and exactly one NEW MEDIA event is
-  // reported by a later GET EVENT STATUS NOTIFICATION. A null or empty medium is an eject().
+  // Puts a medium in (or replaces the one in) the drive on a live connection
+  // (#changing-the-medium): the next request sees unit attention as HP's client shows it, and
+  // exactly one NEW MEDIA event is reported by a later GET EVENT STATUS NOTIFICATION. A null or
+  // empty medium is an eject().
   void insert(std::shared_ptr<const Medium> medium);
   // Takes the medium out: NOT READY from the next request, one MEDIA REMOVAL event.
   void eject();
@@ -55,7 +56,7 @@ class CdromTarget {
   [[nodiscard]] MediaState media_state() const noexcept { return media_state_; }
   [[nodiscard]] mmc::MediaEvent pending_media_event() const noexcept { return event_; }
 
-  // Headers the connection sends on its own (§5.1, §5.2), built from the last reply.
+  // Headers the connection sends on its own (#keep-alive, #disconnect), built from the last reply.
   [[nodiscard]] ReplyHeaderBytes keep_alive() const noexcept { return build_keep_alive(last_); }
   [[nodiscard]] ReplyHeaderBytes disconnect() const noexcept { return build_disconnect(last_); }
 

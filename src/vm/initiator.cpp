@@ -1,7 +1,8 @@
 // The virtual-media initiator state machine (see initiator.hpp). Buffers are fixed: the
 // 16-byte header, 32 bytes of small data and one 2048-byte block; READ data is hashed as it
 // streams through and never stored. Length fields are trusted only after they match what the
-// outstanding request asked for; keep-alive lengths are never trusted (§5.1).
+// outstanding request asked for; keep-alive lengths are never trusted
+// (docs/virtual-media.md#keep-alive).
 #include "vm/initiator.hpp"
 
 #include <algorithm>
@@ -20,7 +21,7 @@ inline constexpr std::uint32_t kMaxBlocksPerRead = 64;
 inline constexpr std::uint16_t kTocAllocation = 20;   // format 0: header + 2 descriptors
 inline constexpr std::uint16_t kGesnAllocation = 8;   // header + media event
 
-// The fixed bytes 0-15 of the format-0 TOC in LBA form (§6.1).
+// The fixed bytes 0-15 of the format-0 TOC in LBA form (docs/virtual-media.md#read-toc).
 inline constexpr std::array<std::uint8_t, 16> kTocPrefix{
     0x00, 0x12, 0x01, 0x01, 0x00, 0x14, 0x01, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x14, 0xAA, 0x00};

@@ -1,8 +1,9 @@
-// The simulator's side of a virtual-media CD connection (virtual-media.md §11): a SCSI
-// initiator like a host's USB storage stack, as a sans-I/O state machine. It produces 12-byte
-// requests one at a time and consumes reply headers and data, checking every reply strictly.
-// Jobs: enumerate a medium, poll for medium changes, read the whole disc (running SHA-256),
-// eject, echo. It does not run the connect handshake (wire.hpp) or time anything.
+// The simulator's side of a virtual-media CD connection
+// (docs/virtual-media.md#the-simulators-initiator): a SCSI initiator like a host's USB storage
+// stack, as a sans-I/O state machine. It produces 12-byte requests one at a time and consumes reply
+// headers and data, checking every reply strictly. Jobs: enumerate a medium, poll for medium
+// changes, read the whole disc (running SHA-256), eject, echo. It does not run the connect
+// handshake (wire.hpp) or time anything.
 #pragma once
 
 #include <array>
@@ -22,7 +23,7 @@ namespace ilo::vm {
 
 struct InitiatorOptions {
   bool hash = true;                    // SHA-256 of read_disc() data
-  std::uint32_t blocks_per_read = 64;  // READ(10) size of read_disc(), 1..64 (§6)
+  std::uint32_t blocks_per_read = 64;  // READ(10) size of read_disc(), 1..64 (#cd-commands)
   unsigned max_attention_retries = 8;  // UNIT ATTENTIONs one enumeration tolerates
 };
 
@@ -84,7 +85,7 @@ class Initiator {
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
   [[nodiscard]] std::uint64_t requests_sent() const noexcept { return requests_sent_; }
   [[nodiscard]] std::uint64_t keep_alives() const noexcept { return keep_alives_; }
-  // Replies that broke a rule of the spec, and a fixed text naming the last one.
+  // Replies that broke a rule of docs/virtual-media.md, and a fixed text naming the last one.
   [[nodiscard]] std::uint64_t violations() const noexcept { return violations_; }
   [[nodiscard]] std::string_view last_violation() const noexcept { return last_violation_; }
 

@@ -1,5 +1,5 @@
-// The data blocks of the CD image model (virtual-media.md §6): READ CAPACITY, READ TOC
-// (formats 0-3, LBA and MSF), GET EVENT STATUS NOTIFICATION and MODE SENSE(10), as pure
+// The data blocks of the CD image model (docs/virtual-media.md#cd-commands): READ CAPACITY, READ
+// TOC (formats 0-3, LBA and MSF), GET EVENT STATUS NOTIFICATION and MODE SENSE(10), as pure
 // builders. No device state and no CDB parsing: cdrom_target.cpp decides what to send.
 #pragma once
 
@@ -17,11 +17,11 @@ inline constexpr std::size_t kMediaEventSize = 8;
 inline constexpr std::size_t kNoEventSize = 4;
 inline constexpr std::size_t kModeSense10Size = 8;
 
-// READ TOC format, taken from bits 7-6 of CDB byte 9 (the old-style field, §6.1).
+// READ TOC format, taken from bits 7-6 of CDB byte 9 (the old-style field, #read-toc).
 enum class TocFormat : std::uint8_t { toc = 0, session_info = 1, full_toc = 2, pma = 3 };
 
 // GET EVENT STATUS NOTIFICATION media event codes as sent by the Java client. (MMC names code 4
-// "MediaChanged"; the spec and Linux read it as the medium having changed, i.e. new media.)
+// "MediaChanged"; HP's client and Linux read it as the medium having changed, i.e. new media.)
 enum class MediaEvent : std::uint8_t { none = 0x00, media_removal = 0x03, new_media = 0x04 };
 inline constexpr std::uint8_t kMediaStatusPresent = 0x02;  // media status bit 1
 inline constexpr std::uint8_t kMediaClassRequest = 0x10;   // CDB byte 4 bit 4

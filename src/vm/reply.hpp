@@ -16,7 +16,8 @@
 
 namespace ilo::vm {
 
-// The largest inline reply: READ TOC data is cut or zero-padded to 412 bytes (§6.1).
+// The largest inline reply: READ TOC data is cut or zero-padded to 412 bytes
+// (docs/virtual-media.md#read-toc).
 inline constexpr std::size_t kInlineDataCapacity = 412;
 
 // Medium bytes to send after the header; bytes past the medium's end are zeros.

@@ -1,6 +1,6 @@
 // The sense triple (sense key, ASC, ASCQ) carried in bytes 9-11 of every reply header and the
-// named triples of virtual-media.md §5. Data only: a failed SCSI command is a reply with a
-// non-zero sense key, never a C++ error.
+// named triples of docs/virtual-media.md#sense-triples. Data only: a failed SCSI command is a reply
+// with a non-zero sense key, never a C++ error.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The error vocabulary of the virtual-media protocol core (virtual-media.md): connect request
+// The error vocabulary of the virtual-media protocol core (docs/virtual-media.md): connect request
 // and response, reply framing, media reads and the initiator's view of a broken peer. SCSI
 // command failures are not errors here: they travel as sense data in reply headers (sense.hpp).
 #pragma once
@@ -8,19 +8,19 @@
 namespace ilo::vm {
 
 enum class VmError {
-  // Connect request (§2), server side and local arguments.
+  // Connect request (#connect-request), server side and local arguments.
   bad_connect_request = 1,  // byte 0 is not 0x10 or the request is not 34 bytes
   bad_device_type,          // device type (byte 1 without 0x80) is not 1, 2 or 3
   bad_key,                  // the 32 key bytes do not match the issued session key
   bad_key_text,             // session key or enc_key is not 32 characters of ASCII hex
-  // Connect response (§3), client side: one code per error byte.
+  // Connect response (#connect-response), client side: one code per error byte.
   device_busy,              // 0x21: another virtual media client is connected
   auth_failed,              // 0x22: invalid login
   not_licensed,             // 0x23: virtual media not licensed
   wrong_device_type,        // 0x25: the virtual device is configured as another type
   no_privilege,             // 0x26: virtual media privilege required
   unexpected_response,      // any other first byte
-  // Reply headers (§5).
+  // Reply headers (#reply-header).
   bad_magic,                // the header does not start with DE C0 AD 0B
   reply_too_large,          // a length field above the bound the reader accepts
   // Media (medium.hpp).

@@ -1,4 +1,4 @@
-// The virtual-media wire format (virtual-media.md §2-§5): the 34-byte connect request, the
+// The virtual-media wire format (docs/virtual-media.md): the 34-byte connect request, the
 // connect response, 12-byte requests (incremental framing), 16-byte reply headers, keep-alive
 // and DISCONNECT headers and the 0xFE echo. Byte layouts only: what a device answers is
 // cdrom_target.hpp, what an initiator asks is initiator.hpp; nothing here does I/O.
@@ -17,7 +17,7 @@
 
 namespace ilo::vm {
 
-// ---- Connect request (client -> server, §2) ----
+// ---- Connect request (client -> server, #connect-request) ----
 
 inline constexpr std::size_t kConnectRequestSize = 34;
 inline constexpr std::uint8_t kConnectRequestMarker = 0x10;  // byte 0
@@ -52,7 +52,7 @@ std::optional<ConnectRequest> parse_connect_request(std::span<const std::uint8_t
 std::error_code validate_connect_key(const ConnectRequest& request, std::string_view session_key,
                                      std::string_view enc_key, bool encrypt_vmkey);
 
-// ---- Connect response (server -> client, §3) ----
+// ---- Connect response (server -> client, #connect-response) ----
 
 enum class ConnectStatus : std::uint8_t {
   accepted = 0x20,
@@ -120,7 +120,7 @@ class FrameReader {
   std::size_t have_ = 0;
 };
 
-// ---- Requests (server -> client, §4) ----
+// ---- Requests (server -> client, #requests) ----
 
 inline constexpr std::size_t kRequestSize = 12;
 inline constexpr std::uint8_t kEchoOpcode = 0xFE;
@@ -132,10 +132,10 @@ Request make_request(std::span<const std::uint8_t> cdb) noexcept;
 [[nodiscard]] constexpr bool is_echo_request(const Request& r) noexcept {
   return r[0] == kEchoOpcode;
 }
-// `FE 00 00 00` + an 8-byte cookie, returned in bytes 8-15 of the echo reply (§4.1).
+// `FE 00 00 00` + an 8-byte cookie, returned in bytes 8-15 of the echo reply (#echo).
 Request build_echo_request(std::span<const std::uint8_t, 8> cookie) noexcept;
 
-// ---- Reply header (client -> server, §5) ----
+// ---- Reply header (client -> server, #reply-header) ----
 
 inline constexpr std::size_t kReplyHeaderSize = 16;
 inline constexpr std::uint32_t kReplyMagic = 0x0BADC0DE;
@@ -163,12 +163,12 @@ ReplyHeaderBytes encode_reply_header(const ReplyHeader& header) noexcept;
 std::optional<ReplyHeader> parse_reply_header(std::span<const std::uint8_t> bytes,
                                               std::error_code& ec);
 
-// Keep-alive after a second of silence (§5.1): KEEPALIVE plus the WP bit of `previous`, its
+// Keep-alive after a second of silence (#keep-alive): KEEPALIVE plus the WP bit of `previous`, its
 // media and sense, and length 0 (Java repeats the previous length; receivers ignore it).
 ReplyHeaderBytes build_keep_alive(const ReplyHeader& previous) noexcept;
-// DISCONNECT before an unmount (§5.2): as the keep-alive but with the DISCONNECT flag.
+// DISCONNECT before an unmount (#disconnect): as the keep-alive but with the DISCONNECT flag.
 ReplyHeaderBytes build_disconnect(const ReplyHeader& previous) noexcept;
-// Echo reply (§4.1): magic, `flags`, then request bytes 4-11.
+// Echo reply (#echo): magic, `flags`, then request bytes 4-11.
 ReplyHeaderBytes build_echo_reply(const Request& request, std::uint32_t flags) noexcept;
 // The 8 bytes 8-15 of a parsed header (an echo reply's cookie).
 std::array<std::uint8_t, 8> echo_cookie(const ReplyHeader& header) noexcept;

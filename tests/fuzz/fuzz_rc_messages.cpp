@@ -1,6 +1,6 @@
 // libFuzzer target for the console's byte parsers other than the video decoder: the server's
-// input-message parser (rc-input.md §8), the client's command-record parser
-// (command-session.md) and both handshakes. Each must consume any input, split anywhere,
+// input-message parser (docs/rc-input.md#server-parsing), the client's command-record parser
+// (docs/command-session.md) and both handshakes. Each must consume any input, split anywhere,
 // without crashing, looping or growing. The first byte picks the parser and the piece size.
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// libFuzzer target for the REST payload parsers (rest-api.md) and the PPM reader: any body
+// libFuzzer target for the REST payload parsers (docs/rest-api.md) and the PPM reader: any body
 // must give a value or a precise error, never a crash, a hang or unbounded memory.
 #include <cstdint>
 #include <span>

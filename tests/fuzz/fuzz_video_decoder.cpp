@@ -1,5 +1,5 @@
-// libFuzzer target for the video decoder (rc-video.md): any clear-text stream, fed whole and in
-// pieces, must decode identically, never write outside the framebuffer (ASan, and a guard zone
+// libFuzzer target for the video decoder (docs/rc-video.md): any clear-text stream, fed whole and
+// in pieces, must decode identically, never write outside the framebuffer (ASan, and a guard zone
 // after external storage) and never trip UBSan. The first input byte chooses the piece size.
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// libFuzzer target for the virtual-media core (virtual-media.md): a request stream through the
+// libFuzzer target for the virtual-media core (docs/virtual-media.md): a request stream through the
 // frame reader into the CD-ROM target (every opcode and field), and arbitrary "client" bytes
 // into the simulator's initiator. Replies must stay within their stated lengths; nothing may
 // crash or over-read. The first byte picks the side and the piece size.

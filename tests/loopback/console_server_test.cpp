@@ -242,7 +242,7 @@ class RawClient {
   bool eof_ = false;
 };
 
-// The 34-byte connect request (rc-handshake.md §2), byte by byte.
+// The 34-byte connect request (docs/rc-handshake.md#connect-request), byte by byte.
 Bytes connect_request(std::uint8_t type, const WebSession& s, bool encrypt_key, bool encrypt_vmkey) {
   std::error_code ec;
   const auto key = rc::encode_session_key(s.session_key, s.enc_key, encrypt_key, ec);
@@ -255,7 +255,7 @@ Bytes connect_request(std::uint8_t type, const WebSession& s, bool encrypt_key, 
   return out;
 }
 
-// Client input messages on the wire (rc-input.md §1), clear text.
+// Client input messages on the wire (docs/rc-input.md#messages), clear text.
 Bytes power_message(std::uint8_t action) { return {0x00, 0x00, action, 0x00}; }
 Bytes keyboard_message(std::uint8_t modifiers, std::uint8_t key) {
   return {0x01, 0x00, modifiers, 0x00, key, 0, 0, 0, 0, 0};
@@ -524,7 +524,7 @@ INSTANTIATE_TEST_SUITE_P(Ciphers, EveryCipher, ::testing::Values(0, 1, 2, 3));
 
 TEST(ConsoleServer, WideScreenUsesHalfHeightBlocks) {
   SimConfig config = test_config();
-  config.width = 1680;  // > 1616 with capability bit 3: 16x8 blocks (rc-video.md §6.1)
+  config.width = 1680;  // > 1616 and capability bit 3: 16x8 (docs/rc-video.md#half-height-blocks)
   config.height = 1050;
   Harness h(config);
   ConsoleClient c(h.port(), h.login());

@@ -360,7 +360,8 @@ TEST_F(VmLoopback, MediumChangeEjectAndReinsert) {
   ASSERT_TRUE(wait_volume(one.volume_id)) << state().dump();
   EXPECT_EQ(read_all(), one.sha256);
 
-  // Another image on the live connection (§9): the server's poll sees NEW MEDIA.
+  // Another image on the live connection (docs/virtual-media.md#changing-the-medium): the server's
+  // poll sees NEW MEDIA.
   session->insert(open_medium(two));
   ASSERT_TRUE(wait_volume(two.volume_id)) << state().dump();
   EXPECT_EQ(state()["connections"], 1);

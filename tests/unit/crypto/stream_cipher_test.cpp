@@ -1,5 +1,5 @@
 // Stream ciphers against published vectors (RFC 6229 for RC4, NIST SP 800-38A F.4.1 for
-// AES-128-OFB) and the captured session key's keystream from rc-transport.md §3.4/§3.5.
+// AES-128-OFB) and the captured session key's keystream from docs/rc-transport.md#rc4 and #aes-ofb.
 #include "crypto/stream_cipher.hpp"
 
 #include <array>

@@ -1,6 +1,6 @@
-// Tests of the DVC bit writer (rc-video.md §1, §12.1): stream bit order, alignment, the
+// Tests of the DVC bit writer (docs/rc-video.md#bit-writer): stream bit order, alignment, the
 // trailing zero-bit count, take() and marks. Expected bytes are written as stream-order bit
-// strings so they can be checked against the spec by eye.
+// strings so they can be checked against docs/rc-video.md by eye.
 #include "rc/bit_writer.hpp"
 
 #include <gtest/gtest.h>
@@ -31,13 +31,13 @@ std::vector<std::uint8_t> all(BitWriter& w) { return w.take(); }
 
 TEST(BitWriter, FieldsAreMsbFirstBytesLsbFirst) {
   BitWriter w;
-  w.put(0x80, 8);  // rc-video.md §1: bytes 01 00 hold the 8-bit field 0x80 at bit 0
+  w.put(0x80, 8);  // #bit-order: bytes 01 00 hold the 8-bit field 0x80 at bit 0
   w.put(0, 8);
   EXPECT_EQ(all(w), (std::vector<std::uint8_t>{0x01, 0x00}));
 }
 
 TEST(BitWriter, WorkedExamplePrologue) {
-  // §11: command 13 (0, 1, 7, 9) and FRAME_END are the bytes 1d 20 60 f0 90 61 b5.
+  // #the-capture-byte-by-byte: command 13 (0, 1, 7, 9), FRAME_END: 1d 20 60 f0 90 61 b5.
   BitWriter w;
   w.put(0b10111, 5);
   for (std::uint32_t b : {0U, 1U, 7U, 9U}) {

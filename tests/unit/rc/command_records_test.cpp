@@ -1,4 +1,4 @@
-// Command-connection records (command-session.md): the captured record stream at every split,
+// Command-connection records (docs/command-session.md): the captured record stream at every split,
 // typed round trips through the server encoder, the seize/share answers, and bounded handling
 // of oversize, short and random input.
 #include <random>

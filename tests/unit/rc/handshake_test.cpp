@@ -1,4 +1,4 @@
-// Console and command handshakes (rc-handshake.md): the connect request against the captured
+// Console and command handshakes (docs/rc-handshake.md): the connect request against the captured
 // bytes, the client state machine for every status byte and the busy dialogue, the server
 // state machine's validation, and client against server. Every input is fed whole, one byte
 // at a time and split at every offset.

@@ -1,4 +1,4 @@
-// Console input messages (rc-input.md): clear-text encodings, the held-key and pointer
+// Console input messages (docs/rc-input.md): clear-text encodings, the held-key and pointer
 // bookkeeping with Java's rules, and the server-side parser at every split, including
 // unknown message numbers.
 #include <random>
@@ -42,7 +42,7 @@ TEST(InputMessages, Encodings) {
   centre.x = 1500;
   centre.y = 1500;
   centre.buttons = kButtonLeft;
-  EXPECT_EQ(hex_of(centre), "0200dc05dc0500000100");  // rc-input.md §4 example
+  EXPECT_EQ(hex_of(centre), "0200dc05dc0500000100");  // #pointer example
   PointerReport moved{0x04ff, 0x05e3, 127, -127, 0, 0};
   EXPECT_EQ(hex_of(moved), "0200ff04e3057f810000");
   EXPECT_EQ(hex_of(RefreshMessage{}), "0500");

@@ -1,5 +1,6 @@
 // Shared helpers of the rc session tests: fixture loading, the captured session's keys, and
-// the "whole / one byte at a time / every split" input schedules of STYLE.md §9.
+// the "whole / one byte at a time / every split" input schedules of
+// docs/architecture.md#test-tiers.
 #pragma once
 
 #include <cstddef>

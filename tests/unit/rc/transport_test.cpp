@@ -1,4 +1,4 @@
-// Console transport (rc-transport.md §3): HP's own client input reproduced byte for byte and
+// Console transport (docs/rc-transport.md): HP's own client input reproduced byte for byte and
 // parsed back by the server transport, the capture decoded identically at any split, and the
 // exactness of cipher switches (clear enabling command, mid-byte switch, keystream resumed
 // after off/on, per-cipher instances, unknown numbers turning encryption off).
@@ -273,7 +273,7 @@ TEST(ClientTransport, CaptureDecodesIdenticallyAtAnySplit) {
 
 // ---- crafted streams: cipher switch exactness -----------------------------------------------
 
-// Bit writer in stream order (rc-video.md §1): bytes fill from bit 0, fields MSB first.
+// Bit writer in stream order (docs/rc-video.md#bit-order): bytes fill from bit 0, fields MSB first.
 class Bits {
  public:
   void bit(bool b) {
@@ -285,7 +285,7 @@ class Bits {
     for (int i = width - 1; i >= 0; --i) bit((value >> i) & 1u);
   }
   // In-band command: 10111, then parameter bytes and the command byte, each followed by a
-  // continuation bit (rc-video.md §10).
+  // continuation bit (docs/rc-video.md#in-band-commands).
   void command(std::initializer_list<std::uint8_t> params, std::uint8_t number) {
     field(0b10111, 5);
     for (auto p : params) {
@@ -315,7 +315,7 @@ class Bits {
     return switches_;
   }
   // The stream as sent: each range after a switch encrypted with that cipher's own reference
-  // instance, which resumes where it stopped (rc-transport.md §3.3).
+  // instance, which resumes where it stopped (#keystreams).
   std::vector<std::uint8_t> encrypted() const {
     std::vector<std::uint8_t> out = bytes_;
     std::map<std::uint8_t, crypto::StreamCipher> instances;

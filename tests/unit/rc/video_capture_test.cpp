@@ -103,8 +103,8 @@ TEST_F(Capture, WholeStreamGivesTheConsoleFrame) {
   EXPECT_EQ(o.short_feeds, 0);
   EXPECT_EQ(o.stats.bytes, stream_.size());
   EXPECT_EQ(o.stats.refresh_requests, 0u);
-  // §9.4: the sync preamble's leading zeros decode as two black literals (one fatal error)
-  // before the zero run forces HUNT; then exactly one resync.
+  // docs/rc-video.md#stream-start: the sync preamble's leading zeros decode as two black literals
+  // (one fatal error) before the zero run forces HUNT; then exactly one resync.
   EXPECT_EQ(o.stats.errors, 1u);
   EXPECT_EQ(o.stats.resyncs, 1u);
   ASSERT_GE(o.events.size(), 6u);
@@ -122,7 +122,8 @@ TEST_F(Capture, WholeStreamGivesTheConsoleFrame) {
     if (e == "FrameEnd") ++frame_ends;
     else if (e == "Invalidate") ++invalidates;
   }
-  // Nothing else happens after the mode: only command 128 and FRAME_END (§11).
+  // Nothing else happens after the mode: only command 128 and FRAME_END
+  // (docs/rc-video.md#the-capture-byte-by-byte).
   EXPECT_EQ(frame_ends + invalidates + 5, o.events.size());  // 5 = events[0,1,3,4,5]
   EXPECT_EQ(frame_ends, kFrames);
   EXPECT_EQ(invalidates, 201u);

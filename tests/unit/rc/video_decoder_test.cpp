@@ -1,4 +1,4 @@
-// The video decoder on crafted streams (rc-video.md §1-§10): bit order, modes and the 16x8
+// The video decoder on crafted streams (docs/rc-video.md): bit order, modes and the 16x8
 // rule, pixel codes and runs of every length class, the colour cache through the decoder,
 // block positions, repeats and skips, every in-band command, fatal paths with their refresh
 // requests, zero-run resync, the cipher-switch contract and hostile input. Every stream is
@@ -134,7 +134,7 @@ TEST(BitReader, BytesLsbFirstFieldsMsbFirst) {
   BitReader r;
   r.push(0x01);
   r.push(0x00);
-  EXPECT_EQ(r.read(8), 0x80u);  // §1: bytes 01 00 give 0x80
+  EXPECT_EQ(r.read(8), 0x80u);  // #bit-order: bytes 01 00 give 0x80
   EXPECT_EQ(r.count(), 8u);
   r.push(0xB4);  // stream bits 0 0 1 0 1 1 0 1
   EXPECT_EQ(r.read(8), 0u);
@@ -191,7 +191,7 @@ TEST(ColourCache, RanksEvictionAndPruning) {
   EXPECT_EQ(c.code_bits(), 0);
   c.clear();
   EXPECT_EQ(c.size(), 0);
-  EXPECT_EQ(c.code_bits(), 0);  // not recomputed on clear (§2 note)
+  EXPECT_EQ(c.code_bits(), 0);  // not recomputed on clear (#decoder-state)
 }
 
 TEST(ColourCache, CodeBitsByCount) {
@@ -223,7 +223,7 @@ TEST(BlockWriter, AbandonedBlockReplacesOnlyItsPrefix) {
 // ---- the capture's first bytes ----------------------------------------------------------
 
 TEST(VideoDecoder, CaptureHeaderBytes) {
-  // §11: command 13 (0, 1, 7, 9) and FRAME_END, as sent in clear by the real server.
+  // #the-capture-byte-by-byte: command 13 (0, 1, 7, 9) and FRAME_END, in clear as the iLO sent it.
   const Result r = decode(*parse_hex("1d 20 60 f0 90 61 b5"));
   ASSERT_EQ(r.events.size(), 3u);
   EXPECT_EQ(r.events[0], "SessionHeader bpc5 cipher1 lic7 cap9");
@@ -233,13 +233,13 @@ TEST(VideoDecoder, CaptureHeaderBytes) {
 }
 
 TEST(VideoDecoder, WorkedExamplePrologue) {
-  // §11 clear bytes 0-21: header, preamble (with its transient fatal), MODE 1360x768,
-  // POS(0,45) and the start of a block (80 black pixels, grey 21...).
+  // #the-capture-byte-by-byte, clear bytes 0-21: header, preamble (with its transient fatal), MODE
+  // 1360x768, POS(0,45) and the start of a block (80 black pixels, grey 21...).
   auto bytes = *parse_hex("1d2060f09061b5 000000000080 4dd500 03b400be3c6a");
   const Result head = decode(bytes);
   EXPECT_EQ(head.count("ScreenMode 1360x768 b16"), 1u);
   EXPECT_EQ(head.count("Resync"), 1u);
-  EXPECT_EQ(head.stats.errors, 1u);  // the transient fatal of §9.4
+  EXPECT_EQ(head.stats.errors, 1u);  // the transient fatal of #stream-start
   EXPECT_EQ(head.stats.blocks, 0u);
 }
 
@@ -375,7 +375,7 @@ TEST(VideoDecoder, RgbLiteralsAndRank1WithOneColour) {
 }
 
 // Block 1 adds n literal colours then fills with rank 1; block 2 is one code for rank n-1
-// (the oldest), whose width depends on n (§5.3).
+// (the oldest), whose width depends on n (#indexed-codes).
 class CodeWidth : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(CodeWidth, IndexedCodeHasTheRightWidth) {
@@ -504,7 +504,7 @@ TEST(VideoDecoder, CoordinatesAreMaskedTo7Bits) {
 }
 
 TEST(VideoDecoder, LastPartialRowIsClippedNotBlanked) {
-  // R = 12: the Java client would blank rows 4-15 of the last row's blocks (§7 step 1);
+  // R = 12: the Java client would blank rows 4-15 of the last row's blocks (#emitting-blocks);
   // we draw the 12 visible rows.
   Bits b;
   b.mode(2, 1, 12);  // 32x28
@@ -789,9 +789,9 @@ TEST(VideoDecoder, ExitIsFatalWithAnImmediateRefresh) {
 }
 
 TEST(VideoDecoder, ThirtyOneZeroBitsForceResyncMidBlock) {
-  // The §12.5 counter-example: POS(0,0) then a block starting with a single black pixel and
-  // a grey-level literal reaches 31 zero bits inside the block; HUNT is forced before the
-  // byte holding the 31st zero is decoded, so the duplicate black is never seen.
+  // The #zero-run-safety counter-example: POS(0,0) then a block starting with a single black pixel
+  // and a grey-level literal reaches 31 zero bits inside the block; HUNT is forced before the byte
+  // holding the 31st zero is decoded, so the duplicate black is never seen.
   Bits b;
   b.mode(2, 1, 0);
   b.pos(0, 0).s("0").grey(0).run(1);  // 14 + 1 + 8 + 1 zero bits
@@ -833,7 +833,7 @@ TEST(VideoDecoder, HuntDiscardsTheRestOfTheByteWithTheOneBit) {
   b.raw({0x00, 0x00, 0x00, 0x00, 0x04 | 0x08 | 0x20});
   b.mode(1, 1, 0).frame_end();
   const Result r = decode(b);
-  // (The leading zeros decode as two black literals first, as in the capture, §9.4.)
+  // (The leading zeros decode as two black literals first, as in the capture, #stream-start.)
   EXPECT_EQ(r.events, (std::vector<std::string>{"DecodeError literal colour already cached",
                                                  "Resync", "ScreenMode 16x16 b16", "FrameEnd"}));
 }

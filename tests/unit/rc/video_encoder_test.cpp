@@ -1,7 +1,7 @@
-// Tests of the DVC video encoder (rc-video.md §12): exact bits of the stream structure and of
-// small blocks, then round trips through the video decoder for many screen sizes, contents and
-// colour depths (whole, at random splits, one byte at a time, every split), the zero-run rule
-// on the output bytes, and a re-encode of the frame captured from a real iLO 4.
+// Tests of the DVC video encoder (docs/rc-video.md#encoder): exact bits of the stream structure and
+// of small blocks, then round trips through the video decoder for many screen sizes, contents and
+// colour depths (whole, at random splits, one byte at a time, every split), the zero-run rule on
+// the output bytes, and a re-encode of the frame captured from a real iLO 4.
 #include "rc/video_encoder.hpp"
 
 #include <gtest/gtest.h>
@@ -116,7 +116,7 @@ std::string first_difference(const Framebuffer& got, const Bytes& want) {
 }
 
 // Records what the decoder reports. DecodeError is expected only between the start of a
-// deliberate sync preamble and the Resync it causes (§9.4).
+// deliberate sync preamble and the Resync it causes (#stream-start).
 class Sink final : public VideoSink {
  public:
   void on_video_event(const VideoEvent& e) override {
@@ -219,7 +219,7 @@ const char* name(Pattern p) {
 }
 
 // Paints pattern p into the rectangle (x0,y0,w,h) of fb. bpc matters only for "dark", whose
-// colours are the darkest few at that depth (the 31-zero trap of §12.5).
+// colours are the darkest few at that depth (the 31-zero trap of #zero-run-safety).
 void paint(Framebuffer& fb, Pattern p, int bpc, std::mt19937& rng, int x0, int y0, int w, int h) {
   const std::uint32_t step = 1U << (8 - bpc);
   const std::uint32_t text_bg = (rng() & 1) ? 0x000080 : 0xFFFFFF;
@@ -282,7 +282,7 @@ constexpr std::string_view kEndBurst = "10111 10000000 0  101101";  // cmd 128, 
 TEST(VideoEncoderBits, PrologueIsTheCapturedOne) {
   VideoEncoder enc;  // defaults: bpc 5, RC4, licence 7, capabilities 9
   EXPECT_EQ(enc.prologue(), 7U);
-  // rc-video.md §11: bytes 0-6 of the capture.
+  // #the-capture-byte-by-byte: bytes 0-6 of the capture.
   EXPECT_EQ(enc.take(), (Bytes{0x1d, 0x20, 0x60, 0xf0, 0x90, 0x61, 0xb5}));
 }
 
@@ -304,7 +304,7 @@ TEST(VideoEncoderBits, SyncPreambleAndModeAsCaptured) {
   enc.sync_preamble();
   EXPECT_EQ(enc.take(), (Bytes{0, 0, 0, 0, 0, 0x80}));
   ASSERT_FALSE(enc.set_mode(1360, 768));
-  // §11: MODE W=85 H=48 R=0 is the clear bytes 4d d5 00 (offsets 13-15).
+  // #the-capture-byte-by-byte: MODE W=85 H=48 R=0 is the clear bytes 4d d5 00 (offsets 13-15).
   EXPECT_EQ(enc.take(), (Bytes{0x4d, 0xd5, 0x00}));
   EXPECT_EQ(enc.block_height(), 16);
 }
@@ -383,8 +383,8 @@ TEST(VideoEncoderBits, IndexedCodesForEveryCacheSize) {
 }
 
 TEST(VideoEncoderBits, ZeroRunTrapBecomesRgbLiteral) {
-  // §12.5 counter-example: POS(0,0) (14 zero bits), START 0, a single black grey literal, then
-  // grey 1 as a grey literal would make 31 zeros; the encoder sends it as RGB instead.
+  // #zero-run-safety counter-example: POS(0,0) (14 zero bits), START 0, a single black grey
+  // literal, then grey 1 as a grey literal would make 31 zeros; the encoder sends it as RGB.
   VideoEncoder enc;
   auto fb = make_fb(16, 32);
   fill(fb, 0xFFFFFF);
@@ -718,10 +718,10 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(VideoEncoderRoundTrip, DarkScreensNeverMakeLongZeroRuns) {
-  // Dark screens with few colours (§12.5's trap). Each update repaints the top-left block
-  // dark after the bottom-right one was painted bright, so the update starts with POS(0,0)
-  // and literals for the darkest colours: without the fixes about 1 % of such screens would
-  // put 31 zero bits on the wire. The decoder must stay healthy and every run stay below 31.
+  // Dark screens with few colours (the trap of #zero-run-safety). Each update repaints the top-left
+  // block dark after the bottom-right one was painted bright, so the update starts with POS(0,0)
+  // and literals for the darkest colours: without the fixes about 1 % of such screens would put 31
+  // zero bits on the wire. The decoder must stay healthy and every run stay below 31.
   std::uint64_t fixes = 0;
   std::size_t longest = 0;
   for (std::uint32_t seed = 0; seed < 300; ++seed) {
@@ -769,7 +769,7 @@ TEST(VideoEncoderRoundTrip, PartialBottomRows) {
 }
 
 TEST(VideoEncoderRoundTrip, WideScreenWithoutHalfHeightCapability) {
-  // Width > 1616 but capability bit 3 not announced: 16x16 blocks (§6.1).
+  // Width > 1616 but capability bit 3 not announced: 16x16 blocks (#half-height-blocks).
   const RoundTrip r =
       round_trip({1680, 1050}, Pattern::text, 5, 1, 2, 5, Split::random);
   EXPECT_GT(r.stats.blocks_painted, 0U);
@@ -903,7 +903,8 @@ TEST(VideoEncoderRoundTrip, ResolutionChangeAndRefresh) {
 // ---------------------------------------------------------------------------------------------
 // The captured frame
 
-// The console stream of the capture: decrypted from byte 7 on (rc-transport.md §3.2).
+// The console stream of the capture: decrypted from byte 7 on
+// (docs/rc-transport.md#where-encryption-starts).
 std::optional<Bytes> captured_console_stream() {
   std::ifstream in(std::string(ILOFS_FIXTURES) + "/rc-server.bin", std::ios::binary);
   if (!in) return std::nullopt;

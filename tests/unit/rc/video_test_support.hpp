@@ -1,4 +1,4 @@
-// Helpers for the video decoder tests: a crafted-stream bit writer (rc-video.md §1 order), a
+// Helpers for the video decoder tests: a crafted-stream bit writer (docs/rc-video.md#bit-order), a
 // sink that records events as text, a feeder that applies the receive cipher the way the
 // transport will (switching after the byte FeedResult names), and frame hashing/dumping.
 // Test-only; the real encoder and transport live in src/rc.
@@ -57,7 +57,7 @@ class Bits {
     }
     return *this;
   }
-  // ---- whole fields (rc-video.md §8, §10) ----
+  // ---- whole fields (#commands-at-start, #in-band-commands) ----
   Bits& sync() { return pad().raw({0, 0, 0, 0, 0, 0x80}); }
   Bits& mode(unsigned w, unsigned h, unsigned r) {
     return s("101100").put(w, 7).put(h, 7).put(r, 4);
@@ -74,7 +74,7 @@ class Bits {
   Bits& rgb(unsigned r, unsigned g, unsigned b, unsigned bpc = 5) {
     return s("001").put(r, bpc).put(g, bpc).put(b, bpc);
   }
-  // Run suffix for a total run length L (§4.3).
+  // Run suffix for a total run length L (#runs).
   Bits& run(unsigned total) {
     if (total == 1) return bit(0);
     if (total == 2) return s("10");
@@ -147,7 +147,8 @@ class Recorder final : public VideoSink {
 
 // Feeds raw (possibly encrypted) bytes the way the transport does: decrypt, feed, and when the
 // decoder reports a cipher switch, rewind the keystream to the bytes actually used and continue
-// with the selected receive cipher (each cipher number keeps its own instance, §3.3).
+// with the selected receive cipher (each cipher number keeps its own instance,
+// docs/rc-transport.md#keystreams).
 class CipherFeeder {
  public:
   CipherFeeder(VideoDecoder& d, std::span<const std::uint8_t, 16> key) : dec_(d) {

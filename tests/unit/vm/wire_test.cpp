@@ -13,7 +13,7 @@ namespace {
 
 using test::hex;
 
-// The fixture's keys (hp-client-vm/transcript.json, also rc-handshake.md §2.2).
+// The fixture's keys (hp-client-vm/transcript.json, also docs/rc-handshake.md#key-encoding).
 constexpr std::string_view kSessionKey = "3973f4196e5e77bff7c6dcc15ab97b92";
 constexpr std::string_view kEncKey = "bbAcD834680DDca9DE65269512BDdEC2";
 constexpr std::string_view kCapturedConnect =
@@ -214,7 +214,8 @@ TEST(VmReplyHeader, EncodesAndParses) {
 }
 
 TEST(VmReplyHeader, KeepAliveAndDisconnectSendLengthZero) {
-  // Java's keep-alive after the transcript's last GESN repeats its length 8 (§5.1); ours is 0.
+  // Java's keep-alive after the transcript's last GESN repeats its length 8
+  // (docs/virtual-media.md#keep-alive); ours is 0.
   ReplyHeader previous;
   previous.media = 1;
   previous.length = 8;
