@@ -15,7 +15,7 @@
 #pragma GCC diagnostic pop
 
 #include "fs/log.hpp"
-#include "net/file_medium.hpp"
+#include "media/file_medium.hpp"
 #include "net/vm_session.hpp"
 #include "vm/mmc_data.hpp"
 #include "vm/vm_error.hpp"
@@ -26,7 +26,7 @@ namespace {
 // The inserted file, counting what the iLO reads from it (bytes and the last block).
 class CountingMedium final : public vm::Medium {
  public:
-  explicit CountingMedium(std::shared_ptr<net::FileMedium> inner) : inner_(std::move(inner)) {}
+  explicit CountingMedium(std::shared_ptr<media::FileMedium> inner) : inner_(std::move(inner)) {}
   std::uint64_t size() const noexcept override { return inner_->size(); }
   vm::MediumRead read(std::span<std::uint8_t> out, std::uint64_t offset) const noexcept override {
     const auto result = inner_->read(out, offset);
@@ -41,7 +41,7 @@ class CountingMedium final : public vm::Medium {
   std::int64_t last_lba() const noexcept { return last_lba_.load(std::memory_order_relaxed); }
 
  private:
-  std::shared_ptr<net::FileMedium> inner_;
+  std::shared_ptr<media::FileMedium> inner_;
   mutable std::atomic<std::uint64_t> bytes_{0};
   mutable std::atomic<std::int64_t> last_lba_{-1};
 };
@@ -170,7 +170,7 @@ CdromDrive::~CdromDrive() { stop(); }
 
 std::error_code CdromDrive::insert(const std::string& path, const std::string& name) {
   std::error_code ec;
-  auto file = net::FileMedium::open(path, ec);
+  auto file = media::FileMedium::open(path, ec);
   if (ec) return ec;
   auto medium = std::make_shared<CountingMedium>(std::move(file));
   std::lock_guard lock(impl_->mutex);

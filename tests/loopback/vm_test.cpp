@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bytes/hex.hpp"
-#include "net/file_medium.hpp"
+#include "media/file_medium.hpp"
 #include "net/vm_session.hpp"
 #include "sim/sim_context.hpp"
 #include "sim/vm_server.hpp"
@@ -120,7 +120,7 @@ class Images {
 std::shared_ptr<const vm::Medium> open_medium(const Iso& iso,
                                               std::optional<std::uint64_t> size = std::nullopt) {
   std::error_code ec;
-  auto m = net::FileMedium::open(iso.path.string(), ec, size);
+  auto m = media::FileMedium::open(iso.path.string(), ec, size);
   EXPECT_FALSE(ec) << ec.message();
   return m;
 }
@@ -597,18 +597,18 @@ TEST_F(VmLoopback, MediumErrorsBecomeSense31000) {
 TEST(FileMedium, ReadsPastTheEndAndAnnouncedSizes) {
   const Iso& iso = Images::get().two();
   std::error_code ec;
-  auto m = net::FileMedium::open(iso.path.string(), ec);
+  auto m = media::FileMedium::open(iso.path.string(), ec);
   ASSERT_TRUE(m) << ec.message();
   EXPECT_EQ(m->size(), iso.size);
   std::vector<std::uint8_t> buf(4096);
   EXPECT_EQ(m->read(buf, iso.size - 100).bytes, 100u);
   EXPECT_EQ(m->read(buf, iso.size).bytes, 0u);
   // Announced larger: the missing tail is a read failure in read_padded, not zeros.
-  auto growing = net::FileMedium::open(iso.path.string(), ec, iso.size + 4096);
+  auto growing = media::FileMedium::open(iso.path.string(), ec, iso.size + 4096);
   ASSERT_TRUE(growing);
   EXPECT_EQ(growing->read(buf, iso.size - 10).bytes, 10u);
   EXPECT_EQ(vm::read_padded(*growing, iso.size - 10, buf), vm::VmError::medium_io);
-  EXPECT_FALSE(net::FileMedium::open((Images::get().dir() / "missing.iso").string(), ec));
+  EXPECT_FALSE(media::FileMedium::open((Images::get().dir() / "missing.iso").string(), ec));
   EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
 }
 
