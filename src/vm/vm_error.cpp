@@ -27,6 +27,8 @@ class VmCategory final : public std::error_category {
       case VmError::reply_too_large: return "virtual-media reply length above the limit";
       case VmError::read_past_end: return "read beyond the end of the medium";
       case VmError::medium_io: return "the medium could not be read";
+      case VmError::write_past_end: return "write beyond the end of the medium";
+      case VmError::medium_write: return "the medium could not be written";
     }
     return "unknown virtual-media error";
   }
