@@ -424,8 +424,8 @@ void HttpsApi::Impl::sim_usb_write(const httplib::Request& req, httplib::Respons
 
   UsbWriteResult result;
   try {
-    if (hooks.usb_write) result = hooks.usb_write(static_cast<std::uint32_t>(lba.get<std::uint64_t>()),
-                                                  std::move(data));
+    const auto at = static_cast<std::uint32_t>(lba.get<std::uint64_t>());
+    if (hooks.usb_write) result = hooks.usb_write(at, std::move(data));
   } catch (...) {
     result = {UsbWriteResult::Status::failed, "", "the simulator failed"};
   }

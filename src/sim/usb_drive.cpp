@@ -324,7 +324,8 @@ void UsbDrive::on_closed(Connection& c, bool abnormal) {
   active_.reset();
   if (writing_ || !writes_.empty()) {
     while (!writes_.empty())
-      finish_write({UsbWriteOutcome::Status::failed, {}, "connection closed: " + last_close_reason_});
+      finish_write(
+          {UsbWriteOutcome::Status::failed, {}, "connection closed: " + last_close_reason_});
   }
   if (stopped_) return;
   ctx_.machine.print("Virtual USB key disconnected: " + last_close_reason_);
