@@ -797,6 +797,39 @@ TEST_F(VmLoopback, UsbDropInTheMiddleOfAWriteLosesNothingAcknowledged) {
   EXPECT_EQ(usb_state()["violations"], 0) << usb_state().dump();
 }
 
+// A key whose store fails writes (a full or failing disk): wraps a file medium.
+class FailingWrites final : public vm::WritableMedium {
+ public:
+  explicit FailingWrites(std::shared_ptr<const vm::Medium> inner) : inner_(std::move(inner)) {}
+  std::uint64_t size() const noexcept override { return inner_->size(); }
+  vm::MediumRead read(std::span<std::uint8_t> out, std::uint64_t offset) const noexcept override {
+    return inner_->read(out, offset);
+  }
+  std::error_code write(std::span<const std::uint8_t>, std::uint64_t) const noexcept override {
+    return std::make_error_code(std::errc::no_space_on_device);
+  }
+  std::error_code flush() const noexcept override { return {}; }
+  bool read_only() const noexcept override { return false; }
+
+ private:
+  std::shared_ptr<const vm::Medium> inner_;
+};
+
+TEST_F(VmLoopback, UsbWriteErrorReachesTheServerAsMediumError) {
+  start_server({.poll_interval = 10s});
+  const fs::path key = make_key("failing.img", 1u << 20);
+  Recorder* rec = nullptr;
+  auto usb = client(usb_options(client_options()), rec);
+  usb->insert(std::make_shared<FailingWrites>(open_key(key)));
+  ASSERT_TRUE(wait_usb([](const nlohmann::json& s) { return s["medium_present"] == true; }));
+  const auto outcome = usb_write(0, blocks_of(2, 1));
+  EXPECT_EQ(outcome.status, sim::UsbWriteOutcome::Status::refused);
+  EXPECT_EQ(outcome.sense, vm::sense::kIdCrcOrEccError);  // 3/10/00, never silence
+  EXPECT_EQ(usb->counters().write_errors, 1u);
+  EXPECT_TRUE(usb->connected());  // the connection goes on
+  EXPECT_EQ(usb_state()["violations"], 0);
+}
+
 TEST(WritableFileMedium, WritesInPlaceAndHonoursReadOnlyFiles) {
   const fs::path path = make_key("medium.img", 8192);
   auto before = file_bytes(path);
