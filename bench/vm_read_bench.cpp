@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/file_medium.hpp"
+#include "media/file_medium.hpp"
 #include "net/vm_session.hpp"
 #include "sim/sim_context.hpp"
 #include "sim/vm_server.hpp"
@@ -180,7 +180,7 @@ void BM_VmLoopbackRead(benchmark::State& state) {
   options.credentials.enc_key = ws.enc_key;
   auto session = ilo::net::VmSession::create(client_io.get_executor(), options);
   std::error_code ec;
-  session->insert(ilo::net::FileMedium::open(Image::get().path(), ec));
+  session->insert(ilo::media::FileMedium::open(Image::get().path(), ec));
 
   if (ec || !wait_state([](const nlohmann::json& s) { return s["medium_present"] == true; })) {
     state.SkipWithError("the server did not enumerate the image");

@@ -1,6 +1,7 @@
-// The 16-byte key of the remote-console stream ciphers (docs/rc-transport.md#the-stream-key: the session's
-// enc_key, hex-decoded). Not the web session key (rest::SessionKey), which is text that names a
-// login. Types only; the ciphers are in stream_cipher.hpp, the decoding in rc/key_encoding.hpp.
+// The 16-byte key of the remote-console stream ciphers (docs/rc-transport.md#the-stream-key: the
+// session's enc_key, hex-decoded). Not the web session key (rest::SessionKey), which is text that
+// names a login. Types only; the ciphers are in stream_cipher.hpp, the decoding in
+// rc/key_encoding.hpp.
 #pragma once
 
 #include <array>

@@ -1,7 +1,8 @@
 // The mount's tree (see filesystem.hpp). Every handler finds its node, does one small thing
 // and replies once. Images: `cp` creates a file in the cache directory and writes into it; the
-// last close inserts it into the CD-ROM drive; `rm` ejects (the iLO sees the medium go) before
-// the cache file is removed; `ln -s` inserts a file where it is, without copying.
+// last close inserts it into its drive (NAME.iso the CD-ROM, NAME.img the USB key); `rm` ejects
+// (the iLO sees the medium go) before the cache file is removed; `ln -s` inserts a file where
+// it is, without copying.
 //
 // Lock order: Impl::mutex (the image table) before the drive's and the companion's own
 // locks; screen_mutex and handles_mutex are never held together with another lock.
@@ -80,19 +81,25 @@ const ControlFile* control_by_name(std::string_view name) {
   return nullptr;
 }
 
-// A name the CD-ROM takes: NAME.iso (case-insensitive suffix), a plain file name.
-bool is_iso_name(std::string_view name) {
-  if (name.size() <= 4 || name.find('/') != std::string_view::npos) return false;
-  std::string suffix(name.substr(name.size() - 4));
+// A plain file name ending in `ext` (".iso", case-insensitive).
+bool has_suffix(std::string_view name, std::string_view ext) {
+  if (name.size() <= ext.size() || name.find('/') != std::string_view::npos) return false;
+  std::string suffix(name.substr(name.size() - ext.size()));
   std::transform(suffix.begin(), suffix.end(), suffix.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return suffix == ".iso" && name.front() != '.';
+  return suffix == ext && name.front() != '.';
 }
+// A name the CD-ROM takes: NAME.iso.
+bool is_iso_name(std::string_view name) { return has_suffix(name, ".iso"); }
+// A name the floppy/USB-key drive takes: NAME.img.
+bool is_img_name(std::string_view name) { return has_suffix(name, ".img"); }
+bool is_image_name(std::string_view name) { return is_iso_name(name) || is_img_name(name); }
 
 struct Image {
   fuse_ino_t ino = 0;
   std::string name;
   bool symlink = false;  // a link to `path` elsewhere; else `path` is the cache file
+  bool usb = false;      // NAME.img: the USB-key drive's; else the CD-ROM's
   std::string path;
   int writers = 0;       // handles open for writing
   bool dirty = false;    // written since the last insertion: insert at the last close
@@ -372,10 +379,21 @@ struct Filesystem::Impl {
     }
     return nullptr;
   }
+  CdromDrive* drive_of(const Image& image) const {
+    return image.usb ? context.usb : context.cdrom;
+  }
   bool inserted(const Image& image) {
-    if (!context.cdrom) return false;
-    const auto s = context.cdrom->status();
+    CdromDrive* drive = drive_of(image);
+    if (!drive) return false;
+    const auto s = drive->status();
     return s.inserted && s.name == image.name;
+  }
+  // An image of the same drive as `name` (each drive takes one at a time). Caller holds mutex.
+  const Image* same_drive_image(std::string_view name) const {
+    for (const auto& [ino, image] : images) {
+      if (image.usb == is_img_name(name)) return &image;
+    }
+    return nullptr;
   }
   Image& add_image(std::string name, bool symlink, std::string path) {
     const fuse_ino_t ino = next_ino++;
@@ -383,21 +401,25 @@ struct Filesystem::Impl {
     image.ino = ino;
     image.name = std::move(name);
     image.symlink = symlink;
+    image.usb = is_img_name(image.name);
     image.path = std::move(path);
     return image;
   }
-  // The CD-ROM takes one image at a time: says why `name` cannot be added. Holds mutex.
+  // Each drive takes one image at a time: says why `name` cannot be added. Holds mutex.
   int refuse_second_image(std::string_view name) {
-    log_warning("cannot add " + std::string(name) + ": " + images.begin()->second.name +
-                " is already in the CD-ROM drive (one image at a time; rm it first)");
+    log_warning("cannot add " + std::string(name) + ": " + same_drive_image(name)->name +
+                " is already in the " + (is_img_name(name) ? "USB-key" : "CD-ROM") +
+                " drive (one image at a time; rm it first)");
     return EBUSY;
   }
-  // Puts the image in the drive; a failure is logged (the file stays, not inserted).
+  // Puts the image in its drive; a failure is logged (the file stays, not inserted).
   void insert(const Image& image) {
-    if (!context.cdrom) return;
-    const auto ec = context.cdrom->insert(image.path, image.name);
-    if (ec) log_error("cdrom: cannot insert " + image.name + ": " + ec.message());
-    else log_info("cdrom: inserted " + image.name);
+    CdromDrive* drive = drive_of(image);
+    const std::string tag = image.usb ? "usb" : "cdrom";
+    if (!drive) return;
+    const auto ec = drive->insert(image.path, image.name);
+    if (ec) log_error(tag + ": cannot insert " + image.name + ": " + ec.message());
+    else log_info(tag + ": inserted " + image.name);
   }
 
   // ---- open handles ----
@@ -657,7 +679,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Image& image = it->second;
     const bool writes = access != O_RDONLY || (fi->flags & O_TRUNC);
     if (writes && (image.symlink || fs.inserted(image))) {
-      log_warning(image.name + " is in the CD-ROM drive and read-only; rm it first");
+      log_warning(image.name + " is in a drive and read-only through the mount; rm it first");
       fuse_reply_err(req, EBUSY);
       return;
     }
@@ -672,7 +694,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       ++image.writers;
       image.dirty = image.dirty || (fi->flags & O_TRUNC);
     }
-    fi->keep_cache = writes ? 0 : 1;
+    // The iLO writes a key's file behind the kernel's back: no cached pages for it.
+    fi->keep_cache = writes || image.usb ? 0 : 1;
   }
   fi->fh = fs.add_handle(std::move(handle));
   if (fuse_reply_open(req, fi) == -ENOENT) {  // interrupted: the kernel will not release it
@@ -688,9 +711,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mod
     op_open(req, control_by_name(name)->ino, fi);
     return;
   }
-  if (!is_iso_name(name)) {
+  if (!is_image_name(name)) {
     log_warning(std::string("cannot create ") + name +
-                ": only NAME.iso images can be put here");
+                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images can be put here");
     fuse_reply_err(req, EPERM);
     return;
   }
@@ -701,7 +724,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mod
     if (auto* existing = fs.image_by_name(name)) {  // O_CREAT of an existing image: open it
       ino = existing->ino;
     } else {
-      if (!fs.images.empty()) {
+      if (fs.same_drive_image(name)) {
         fuse_reply_err(req, fs.refuse_second_image(name));
         return;
       }
@@ -831,7 +854,7 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return;
   }
   fuse_ino_t ino = 0;
-  bool eject = false;
+  CdromDrive* eject = nullptr;
   {
     std::lock_guard lock(fs.mutex);
     const Image* image = fs.image_by_name(name);
@@ -840,13 +863,14 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
       return;
     }
     ino = image->ino;
-    eject = fs.inserted(*image);
+    if (fs.inserted(*image)) eject = fs.drive_of(*image);
   }
-  // The iLO sees the medium go before the file does. The eject waits for the drive's
-  // connection to close (up to seconds), so the image table is not locked meanwhile.
+  // The iLO sees the medium go before the file does (a key's writes fsynced first). The
+  // eject waits for the drive's connection to close (up to seconds), so the image table is
+  // not locked meanwhile.
   if (eject) {
-    fs.context.cdrom->eject();
-    log_info(std::string("cdrom: ejected ") + name);
+    eject->eject();
+    log_info(std::string(is_img_name(name) ? "usb" : "cdrom") + ": ejected " + name);
   }
   std::lock_guard lock(fs.mutex);
   const auto it = fs.images.find(ino);
@@ -871,8 +895,9 @@ void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char*
     fuse_reply_err(req, EEXIST);
     return;
   }
-  if (!is_iso_name(name)) {
-    log_warning(std::string("cannot link ") + name + ": only NAME.iso images can be put here");
+  if (!is_image_name(name)) {
+    log_warning(std::string("cannot link ") + name +
+                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images can be put here");
     fuse_reply_err(req, EPERM);
     return;
   }
@@ -899,7 +924,7 @@ void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char*
       fuse_reply_err(req, EEXIST);
       return;
     }
-    if (!fs.images.empty()) {
+    if (fs.same_drive_image(name)) {
       fuse_reply_err(req, fs.refuse_second_image(name));
       return;
     }
@@ -974,7 +999,7 @@ void Filesystem::load_cache() {
   std::vector<std::string> names;
   if (DIR* dir = ::opendir(fs.context.cache_dir.c_str())) {
     while (const dirent* entry = ::readdir(dir)) {
-      if (is_iso_name(entry->d_name)) names.emplace_back(entry->d_name);
+      if (is_image_name(entry->d_name)) names.emplace_back(entry->d_name);
     }
     ::closedir(dir);
   }
@@ -982,7 +1007,7 @@ void Filesystem::load_cache() {
   std::lock_guard lock(fs.mutex);
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string path = fs.context.cache_dir + "/" + names[i];
-    if (i > 0) {  // one image at a time: older leftovers are only reported
+    if (fs.same_drive_image(names[i])) {  // one image a drive: later ones are only reported
       log_warning("cache: ignoring " + path + " (another image is already in the drive)");
       continue;
     }

@@ -1,7 +1,8 @@
-// The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode table of
-// control files (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode per image
-// (NAME.iso: a file copied into the cache directory or a symlink to a file elsewhere). Handlers are
-// small and reply exactly once; screens and status are snapshots taken at open(). It does not talk
+// The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode
+// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode
+// per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into the cache
+// directory or a symlink to a file elsewhere). Handlers are small and reply exactly once;
+// screens and status are snapshots taken at open(). It does not talk
 // to the iLO itself: the CD-ROM drive, the companion and the session owner do.
 #pragma once
 
@@ -28,6 +29,7 @@ struct FilesystemContext {
   session::SessionOwner* owner = nullptr;
   rcd::Companion* companion = nullptr;  // null: no console (screens ENODATA, power ENOTCONN)
   CdromDrive* cdrom = nullptr;
+  CdromDrive* usb = nullptr;            // the floppy/USB-key drive (NAME.img); null: none
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;
@@ -40,7 +42,8 @@ class Filesystem {
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
 
-  // Images left in the cache by an earlier mount appear again; the first .iso is inserted.
+  // Images left in the cache by an earlier mount appear again; the first .iso and the first
+  // .img are inserted.
   void load_cache();
 
   // The operations table; pass `this` as the session's userdata.

@@ -248,6 +248,9 @@ int main(int argc, char* argv[]) {
   std::thread io_thread([&io] { io.run(); });
 
   ilo::fs::CdromDrive cdrom(io, options.host, owner);
+  // The USB key (NAME.img) on its own connection; `ro` presents every key write-protected.
+  ilo::fs::CdromDrive usb(io, options.host, owner,
+                          ilo::fs::DriveKind{.usb_key = true, .write_protect = options.read_only});
   rcd::CompanionOptions companion_options;
   companion_options.program = companion_program();
   companion_options.host = options.host;
@@ -260,6 +263,7 @@ int main(int argc, char* argv[]) {
   context.owner = &owner;
   context.companion = &companion;
   context.cdrom = &cdrom;
+  context.usb = &usb;
   context.cache_dir = options.cache_dir;
   context.uid = ::getuid();
   context.gid = ::getgid();
@@ -296,10 +300,12 @@ int main(int argc, char* argv[]) {
   loop.max_idle_threads = options.max_idle_threads ? options.max_idle_threads : 4;
   status = options.single_thread ? fuse_session_loop(se) : fuse_session_loop_mt(se, &loop);
 
-  // Teardown: the console first, then the drive (DISCONNECT), then the mount and the login.
+  // Teardown: the console first, then the drives (DISCONNECT; the key's writes fsynced), then
+  // the mount and the login.
   ilo::fs::log_info("unmounting " + options.mountpoint);
   companion.stop();
   cdrom.stop();
+  usb.stop();
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);

@@ -62,11 +62,23 @@ std::string build_status(const FilesystemContext& context) {
   if (context.cdrom) cd = context.cdrom->status();
   connections["cdrom"] = link(cd.link, cd.error);
   connections["cdrom"]["reconnects"] = cd.reconnects;
+  DriveStatus key;
+  if (context.usb) key = context.usb->status();
+  connections["usb"] = link(key.link, key.error);
+  connections["usb"]["reconnects"] = key.reconnects;
   status["connections"] = connections;
   status["cdrom"] = {{"name", cd.name},          {"size", cd.size},
                      {"inserted", cd.inserted},  {"ready", cd.ready},
                      {"bytes_served", cd.bytes_served},
                      {"last_lba", cd.last_lba >= 0 ? json(cd.last_lba) : json(nullptr)}};
+  // The USB key (NAME.img): the cdrom object's keys plus what the iLO wrote.
+  status["usb"] = {{"name", key.name},          {"size", key.size},
+                   {"inserted", key.inserted},  {"ready", key.ready},
+                   {"bytes_served", key.bytes_served},
+                   {"last_lba", key.last_lba >= 0 ? json(key.last_lba) : json(nullptr)},
+                   {"write_protected", key.write_protected},
+                   {"bytes_written", key.bytes_written},
+                   {"write_errors", key.write_errors}};
   status["companion"] = {{"pid", rc.pid}, {"restarts", rc.restarts}};
   status["counters"] = {{"bytes_received", rc.bytes_received}, {"pings", rc.pings},
                         {"decode_errors", rc.decode_errors}, {"inputs_sent", rc.inputs_sent},

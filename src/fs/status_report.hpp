@@ -1,5 +1,6 @@
 // The `status` file: one JSON object built from the values the session owner, the companion
-// and the CD-ROM drive report, plus the recent warnings and errors. A snapshot; no I/O.
+// and the CD-ROM and USB-key drives report, plus the recent warnings and errors. A snapshot;
+// no I/O.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
-// VmSession (see vm_session.hpp): one coroutine on a strand runs connect -> serve -> backoff
-// -> reconnect under the shared ConnectionPolicy; a watchdog coroutine on the same strand turns
-// silence into keep-alives and a stuck write into a drop, a deadline coroutine bounds connects. The public calls only post to the strand and nudge the coroutine.
+// VmSession (see vm_session.hpp): one coroutine on a strand runs connect -> serve -> backoff ->
+// reconnect under the shared ConnectionPolicy; a watchdog coroutine on the same strand turns
+// silence into keep-alives and a stuck write into a drop, a deadline coroutine bounds connects. The
+// public calls only post to the strand and nudge the coroutine.
 #include "net/vm_session.hpp"
 
 #include <algorithm>
@@ -26,7 +27,9 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 inline constexpr std::uint32_t kMaxTransferBlocks = 64;
 inline constexpr std::size_t kSendBufferSize = std::size_t{kMaxTransferBlocks} * vm::mmc::kBlockSize;
 // Requests are 12 bytes and come one at a time; a few KiB absorb any burst.
-inline constexpr std::size_t kReadBufferSize = 4096;
+// #floppy-and-usb-key-model data-out (up to 128 KiB per WRITE) comes through it too: 64 KiB takes
+// it in two reads.
+inline constexpr std::size_t kReadBufferSize = 64 * 1024;
 
 // async_write's own completion conditions hand the socket at most 64 KiB per sendmsg; this one
 // offers everything left, so a 64-block reply leaves in one gathered write.
@@ -76,6 +79,10 @@ void VmSession::insert(std::shared_ptr<const vm::Medium> medium) {
     self->medium_ = std::move(medium);
     if (self->phase_ == Phase::serving && self->target_) {
       self->target_->insert(self->medium_);  // same connection, new medium
+    } else if (self->phase_ == Phase::serving && self->floppy_) {
+      self->flush_floppy();
+      self->ahead_medium_.reset();
+      self->floppy_->insert(self->medium_);
     } else if (self->phase_ == Phase::idle) {
       self->wake_.cancel();
     }
@@ -109,6 +116,9 @@ VmSessionCounters VmSession::counters() const noexcept {
   c.data_bytes = counters_.data_bytes.load(std::memory_order_relaxed);
   c.keep_alives = counters_.keep_alives.load(std::memory_order_relaxed);
   c.medium_errors = counters_.medium_errors.load(std::memory_order_relaxed);
+  c.bytes_written = counters_.bytes_written.load(std::memory_order_relaxed);
+  c.write_errors = counters_.write_errors.load(std::memory_order_relaxed);
+  c.flush_errors = counters_.flush_errors.load(std::memory_order_relaxed);
   return c;
 }
 
@@ -116,6 +126,7 @@ VmSessionCounters VmSession::counters() const noexcept {
 
 void VmSession::eject_now() {
   if (!medium_) return;
+  flush_floppy();  // what the server wrote is durable before the medium goes
   medium_.reset();
   eject_requested_ = true;
   dropped_before_ = false;  // mounting again later is not a reconnection
@@ -299,7 +310,10 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
   // Connect request (docs/virtual-media.md#connect-request): the key is XOR-ed per ENCRYPT_VMKEY;
   // its bytes never leave this frame except on the wire.
   std::error_code ec;
-  const auto request = vm::build_connect_request(vm::DeviceType::cdrom, true,
+  const vm::DeviceType device = options_.device == vm::DeviceType::cdrom
+                                    ? vm::DeviceType::cdrom
+                                    : vm::floppy_device_for(medium_ ? medium_->size() : 0);
+  const auto request = vm::build_connect_request(device, true,
                                                  options_.credentials.session_key,
                                                  options_.credentials.enc_key,
                                                  options_.encrypt_vmkey, ec);
@@ -348,7 +362,12 @@ asio::awaitable<VmSession::End> VmSession::connect_once(std::error_code& reason,
 asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
   phase_ = Phase::serving;
   // Connecting with a medium counts as its insertion (unit attention, NEW MEDIA).
-  target_.emplace(medium_, vm::CdromTargetOptions{.max_transfer_blocks = kMaxTransferBlocks});
+  target_.reset();
+  floppy_.reset();
+  if (options_.device == vm::DeviceType::cdrom)
+    target_.emplace(medium_, vm::CdromTargetOptions{.max_transfer_blocks = kMaxTransferBlocks});
+  else
+    floppy_.emplace(medium_, vm::FloppyTargetOptions{.write_protect = options_.write_protect});
   ahead_medium_.reset();
   last_medium_ = nullptr;
   vm::RequestReader framer;
@@ -359,6 +378,7 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
   struct WatchdogStop {  // ends the watchdog whichever way serve() returns
     VmSession& s;
     ~WatchdogStop() {
+      s.flush_floppy();  // a drop or an unmount: nothing acknowledged stays unwritten
       ++s.watchdog_generation_;
       s.watchdog_.cancel();
       s.reading_ = false;
@@ -372,11 +392,9 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
     // (docs/virtual-media.md#requests).
     std::size_t used = 0;
     while (used < have && !stop_requested_ && !eject_requested_) {
-      used += framer.feed(std::span<const std::uint8_t>(read_buffer_).subspan(used, have - used));
-      if (!framer.complete()) break;
-      const vm::Request request = framer.bytes();
-      framer.clear();
-      const vm::Reply reply = target_->handle(request);
+      const auto next = next_reply(framer, used, have);
+      if (!next) break;
+      const vm::Reply& reply = *next;
       if (const auto ec = co_await write_reply(reply)) {
         reason = ec;
         co_return End::dropped;
@@ -386,8 +404,10 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
     have = 0;  // not answered once an unmount is under way (docs/virtual-media.md#disconnect)
 
     if (stop_requested_ || eject_requested_) {
-      // Unmount (docs/virtual-media.md#disconnect): DISCONNECT, then close (run() does).
-      const auto bye = target_->disconnect();
+      // Unmount (docs/virtual-media.md#disconnect): DISCONNECT (a floppy/USB-key medium flushed
+      // first), then close (run() does).
+      flush_floppy();
+      const auto bye = disconnect_header();
       (void)co_await write_bytes(bye);
       co_return End::local;
     }
@@ -401,7 +421,7 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
         // field here although no data follows; servers ignore it either way.
         keep_alive_due_ = false;
         last_receive_ = Clock::now();  // the next one a full interval later
-        const auto alive = target_->keep_alive();
+        const auto alive = keep_alive_header();
         if (const auto wec = co_await write_bytes(alive)) {
           reason = wec;
           co_return End::dropped;
@@ -418,6 +438,43 @@ asio::awaitable<VmSession::End> VmSession::serve(std::error_code& reason) {
     keep_alive_due_ = false;  // bytes came: no keep-alive needed (the cancel may have missed)
     have = n;
   }
+}
+
+std::optional<vm::Reply> VmSession::next_reply(vm::RequestReader& framer, std::size_t& used,
+                                               std::size_t have) {
+  const auto in = std::span<const std::uint8_t>(read_buffer_).subspan(used, have - used);
+  if (floppy_) {
+    const std::uint64_t written = floppy_->bytes_written();
+    const std::uint64_t errors = floppy_->write_errors();
+    used += floppy_->feed(in);
+    auto reply = floppy_->take_reply();
+    if (floppy_->bytes_written() != written || floppy_->write_errors() != errors) {
+      ahead_medium_.reset();  // the read-ahead may hold bytes the write replaced
+      counters_.bytes_written.fetch_add(floppy_->bytes_written() - written,
+                                        std::memory_order_relaxed);
+      counters_.write_errors.fetch_add(floppy_->write_errors() - errors,
+                                       std::memory_order_relaxed);
+    }
+    return reply;
+  }
+  used += framer.feed(in);
+  if (!framer.complete()) return std::nullopt;
+  const vm::Request request = framer.bytes();
+  framer.clear();
+  return target_->handle(request);
+}
+
+vm::ReplyHeaderBytes VmSession::keep_alive_header() const noexcept {
+  return floppy_ ? floppy_->keep_alive() : target_->keep_alive();
+}
+
+vm::ReplyHeaderBytes VmSession::disconnect_header() const noexcept {
+  return floppy_ ? floppy_->disconnect() : target_->disconnect();
+}
+
+void VmSession::flush_floppy() {
+  if (!floppy_) return;
+  if (floppy_->flush()) counters_.flush_errors.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Header and data in one gathered write. READ data is pread straight into send_buffer_ (or

@@ -1,7 +1,8 @@
-// The client's virtual-media CD-ROM connection (docs/virtual-media.md; anchors below refer to it):
-// connects to the iLO's vm_port, sends the connect request, then answers the server's requests from
-// a CdromTarget, sends keep-alives when idle, DISCONNECT on eject/stop, and reconnects after a drop
-// with the medium still inserted. A thin Asio shell around the core; not the floppy model.
+// The client's virtual-media connection of one drive (docs/virtual-media.md; anchors below refer
+// to it): connects to the iLO's vm_port, sends the connect request, then answers the server's
+// requests from a CdromTarget or (floppy / USB key) a FloppyTarget, sends keep-alives when
+// idle, DISCONNECT on eject/stop, and reconnects after a drop with the medium still inserted.
+// A thin Asio shell around the cores; one session per drive (a CD and a key: two sessions).
 #pragma once
 
 #include <atomic>
@@ -25,6 +26,7 @@
 #include "net/connection_policy.hpp"
 
 #include "vm/cdrom_target.hpp"
+#include "vm/floppy_target.hpp"
 #include "vm/medium.hpp"
 #include "vm/wire.hpp"
 
@@ -48,6 +50,13 @@ struct VmSessionOptions {
     p.backoff_max = std::chrono::milliseconds{5000};
     return p;
   }
+
+  // The drive: cdrom (#cd-image-model), or floppy / usb_key (#floppy-and-usb-key-model; either one:
+  // the type sent is chosen from each medium's size as HP's client does, floppy_device_for()).
+  vm::DeviceType device = vm::DeviceType::cdrom;
+  // #floppy-and-usb-key-model drives: present every medium write-protected (the mount's `ro`
+  // option). A medium that is not a writable vm::WritableMedium is write-protected anyway.
+  bool write_protect = false;
 
   std::string host = "127.0.0.1";
   std::uint16_t port = 17988;  // vm_port of /json/rc_info
@@ -98,6 +107,10 @@ struct VmSessionCounters {
   std::uint64_t data_bytes = 0;      // data bytes sent after reply headers
   std::uint64_t keep_alives = 0;
   std::uint64_t medium_errors = 0;   // READs answered 3/10/00 because the medium failed
+  // #floppy-and-usb-key-model drives only.
+  std::uint64_t bytes_written = 0;   // bytes the server wrote to the media
+  std::uint64_t write_errors = 0;    // WRITEs answered 3/10/00 because the medium failed
+  std::uint64_t flush_errors = 0;    // flushes (eject, DISCONNECT, drop) the medium refused
 };
 
 class VmSession : public std::enable_shared_from_this<VmSession> {
@@ -115,7 +128,9 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   // Thread-safe (posted to the strand). insert() connects if needed, or changes the medium on
   // the live connection (#changing-the-medium: unit attention, then one NEW MEDIA event).
   void insert(std::shared_ptr<const vm::Medium> medium);
-  // Unmount: DISCONNECT header, close; the session stays idle until the next insert().
+  // Unmount: DISCONNECT header, close; the session stays idle until the next insert(). A
+  // #floppy-and-usb-key-model drive flushes its medium first (and whenever a connection ends or the
+  // medium changes).
   void eject();
   // DISCONNECT if connected, close, end for good (on_stopped follows).
   void stop();
@@ -149,6 +164,12 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   asio::awaitable<std::error_code> write_reply(const vm::Reply& reply);
   void read_ahead(const vm::Reply& sent);
   asio::awaitable<std::error_code> write_bytes(std::span<const std::uint8_t> bytes);
+  // The next request's reply: from the CD target, or the floppy target's stream framer.
+  std::optional<vm::Reply> next_reply(vm::RequestReader& framer, std::size_t& used,
+                                      std::size_t have);
+  [[nodiscard]] vm::ReplyHeaderBytes keep_alive_header() const noexcept;
+  [[nodiscard]] vm::ReplyHeaderBytes disconnect_header() const noexcept;
+  void flush_floppy();  // #floppy-and-usb-key-model: makes the server's writes durable
   void eject_now();
   void interrupt();  // wakes run() wherever it waits
   void close_socket();
@@ -178,7 +199,8 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   bool stop_requested_ = false;
   bool eject_requested_ = false;
   std::shared_ptr<const vm::Medium> medium_;
-  std::optional<vm::CdromTarget> target_;
+  std::optional<vm::CdromTarget> target_;   // device cdrom
+  std::optional<vm::FloppyTarget> floppy_;  // device floppy / usb_key
   std::vector<std::uint8_t> send_buffer_;  // READ data is pread here (64 blocks)
   // Sequential read-ahead: after a READ that continued the previous one, the next extent of
   // the same size is pread here while the server digests the reply; a READ that asks exactly
@@ -194,7 +216,8 @@ class VmSession : public std::enable_shared_from_this<VmSession> {
   std::atomic<bool> connected_{false};
   struct AtomicCounters {
     std::atomic<std::uint64_t> connects{0}, reconnects{0}, requests{0}, reads{0},
-        read_ahead_hits{0}, data_bytes{0}, keep_alives{0}, medium_errors{0};
+        read_ahead_hits{0}, data_bytes{0}, keep_alives{0}, medium_errors{0}, bytes_written{0},
+        write_errors{0}, flush_errors{0};
   } counters_;
 };
 

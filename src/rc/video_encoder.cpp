@@ -97,7 +97,8 @@ std::error_code VideoEncoder::set_mode(int width, int height) {
     sent_.clear();
     return {};
   }
-  // #half-height-blocks, Java rule: 16x8 above 1616 pixels if announced, else the block height is kept.
+  // #half-height-blocks, Java rule: 16x8 above 1616 pixels if announced, else the block height is
+  // kept.
   if (width <= kHalfHeightAboveWidth)
     block_h_ = 16;
   else if (caps_ & kCapabilityHalfHeight)

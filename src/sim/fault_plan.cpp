@@ -26,6 +26,7 @@ std::optional<Channel> parse_channel(std::string_view s) {
   if (s == "rc") return Channel::rc;
   if (s == "cmd") return Channel::cmd;
   if (s == "vm") return Channel::vm;
+  if (s == "usb") return Channel::usb;
   return std::nullopt;
 }
 
@@ -65,7 +66,7 @@ bool FaultPlan::add(std::string_view spec, std::string& error) {
     return usage("unknown kind (drop, stall, corrupt, refuse-login, busy, no-licence)");
   }
   const auto channel = parse_channel(parts[1]);
-  if (!channel) return usage("channel must be rc, cmd or vm");
+  if (!channel) return usage("channel must be rc, cmd, vm or usb");
   f.channel = *channel;
   if (!parse_u64(parts[2], f.offset)) return usage("N must be a byte count");
   const std::size_t want = f.kind == ConnectionFault::Kind::stall ? 4 : 3;

@@ -3,7 +3,8 @@
 // injector edits outgoing bytes (corrupt), or tells the connection to stop (drop) or pause
 // (stall) at an exact byte offset. No I/O here: the connection classes act on the answers.
 //
-// Specs (CHANNEL is rc, cmd or vm; N counts server-to-client bytes on one connection):
+// Specs (CHANNEL is rc, cmd, vm (the CD-ROM) or usb (the floppy/USB-key drive); N counts
+// server-to-client bytes on one connection, data-out included):
 //   drop:CHANNEL:N            close the connection after N bytes
 //   stall:CHANNEL:N:MS        send nothing for MS milliseconds after N bytes
 //   corrupt:CHANNEL:N         XOR byte N with a seeded non-zero mask
@@ -25,7 +26,7 @@
 
 namespace ilo::sim {
 
-enum class Channel : std::uint8_t { rc, cmd, vm };
+enum class Channel : std::uint8_t { rc, cmd, vm, usb };
 
 struct ConnectionFault {
   enum class Kind : std::uint8_t { drop, stall, corrupt } kind = Kind::drop;

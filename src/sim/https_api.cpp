@@ -3,6 +3,8 @@
 // no key, password or request body is ever logged.
 #include "sim/https_api.hpp"
 
+#include <openssl/evp.h>
+
 #include <sys/socket.h>
 
 #include <httplib.h>
@@ -161,6 +163,8 @@ struct HttpsApi::Impl {
   void get_java_irc(const httplib::Request& req, httplib::Response& res);
   void sim_state(httplib::Response& res);
   void sim_vm_read_all(httplib::Response& res);
+  void sim_usb_read_all(httplib::Response& res);
+  void sim_usb_write(const httplib::Request& req, httplib::Response& res);
 
   SimContext& ctx;
   const Hooks hooks;
@@ -209,6 +213,11 @@ void HttpsApi::Impl::routes() {
   s.Get("/sim/state", [this](const httplib::Request&, httplib::Response& res) { sim_state(res); });
   s.Post("/sim/vm/read-all",
          [this](const httplib::Request&, httplib::Response& res) { sim_vm_read_all(res); });
+  s.Post("/sim/usb/read-all",
+         [this](const httplib::Request&, httplib::Response& res) { sim_usb_read_all(res); });
+  s.Post("/sim/usb/write", [this](const httplib::Request& req, httplib::Response& res) {
+    sim_usb_write(req, res);
+  });
   // Test hook: every web session expires now (their keys get 403 JS_ERR_LOST_SESSION and the
   // console and VM ports refuse them), so a client's renewal can be checked.
   s.Post("/sim/sessions/expire", [this](const httplib::Request&, httplib::Response& res) {
@@ -368,6 +377,69 @@ void HttpsApi::Impl::sim_vm_read_all(httplib::Response& res) {
   }
   reply(res, started ? 202 : 409, dump(OrderedJson{{"started", started ? 1 : 0}}),
         "application/json");
+}
+
+void HttpsApi::Impl::sim_usb_read_all(httplib::Response& res) {
+  bool started = false;
+  try {
+    started = hooks.usb_read_all && hooks.usb_read_all();
+  } catch (...) {
+    started = false;
+  }
+  reply(res, started ? 202 : 409, dump(OrderedJson{{"started", started ? 1 : 0}}),
+        "application/json");
+}
+
+// {"lba": N, "data": "<base64 of whole 512-byte blocks>"}: 200 once every block is answered
+// GOOD, 409 without a medium, 422 with the sense the target refused with, 502 if the
+// connection broke first, 400 for a body that is not that.
+void HttpsApi::Impl::sim_usb_write(const httplib::Request& req, httplib::Response& res) {
+  const auto bad = [&](const char* why) {
+    reply(res, 400, dump(OrderedJson{{"error", why}}), "application/json");
+  };
+  const auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("lba") || !body.contains("data"))
+    return bad("expected {\"lba\": N, \"data\": \"<base64>\"}");
+  const auto& lba = body["lba"];
+  const auto& text = body["data"];
+  if (!lba.is_number_unsigned() || lba.get<std::uint64_t>() > 0xFFFFFFFFu)
+    return bad("lba must be an integer 0..4294967295");
+  if (!text.is_string()) return bad("data must be a base64 string");
+  const auto& b64 = text.get_ref<const std::string&>();
+  if (b64.empty() || b64.size() % 4 != 0 || b64.size() > kMaxPayloadBytes)
+    return bad("data is not base64 of whole 512-byte blocks");
+  // '=' only as trailing padding (EVP_DecodeBlock would read an inner one as zero bits).
+  const auto first_pad = b64.find('=');
+  if (first_pad != std::string::npos &&
+      (first_pad < b64.size() - 2 || b64.find_first_not_of('=', first_pad) != std::string::npos))
+    return bad("data is not base64");
+  std::vector<std::uint8_t> data(b64.size() / 4 * 3);
+  const int n = EVP_DecodeBlock(data.data(), reinterpret_cast<const unsigned char*>(b64.data()),
+                                static_cast<int>(b64.size()));
+  if (n < 0) return bad("data is not base64");
+  // EVP_DecodeBlock counts the bytes '=' padding stands for; take them off.
+  const std::size_t padding = (b64.back() == '=') + (b64.size() > 1 && b64[b64.size() - 2] == '=');
+  data.resize(static_cast<std::size_t>(n) - padding);
+  if (data.empty() || data.size() % 512 != 0) return bad("data must be whole 512-byte blocks");
+
+  UsbWriteResult result;
+  try {
+    const auto at = static_cast<std::uint32_t>(lba.get<std::uint64_t>());
+    if (hooks.usb_write) result = hooks.usb_write(at, std::move(data));
+  } catch (...) {
+    result = {UsbWriteResult::Status::failed, "", "the simulator failed"};
+  }
+  int status = 502;
+  switch (result.status) {
+    case UsbWriteResult::Status::written: status = 200; break;
+    case UsbWriteResult::Status::no_medium: status = 409; break;
+    case UsbWriteResult::Status::refused: status = 422; break;
+    case UsbWriteResult::Status::failed: status = 502; break;
+  }
+  OrderedJson out{{"written", status == 200 ? 1 : 0}};
+  if (!result.sense.empty()) out["sense"] = result.sense;
+  out["detail"] = result.detail;
+  reply(res, status, dump(out), "application/json");
 }
 
 HttpsApi::HttpsApi(SimContext& ctx, Hooks hooks)

@@ -27,6 +27,11 @@
 //   GET  /sim/state           200 application/json: whatever Hooks::state returns
 //   POST /sim/vm/read-all     202 {"started":1} if Hooks::vm_read_all started a full read of
 //                             the virtual disc, 409 {"started":0} if there is no disc
+//   POST /sim/usb/read-all    as /sim/vm/read-all, for the floppy/USB-key medium
+//   POST /sim/usb/write       {"lba":N,"data":"<base64, whole 512-byte blocks>"} written through
+//                             the protocol: 200 after GOOD, 409 without a medium, 422
+//                             {"sense":"072700",..} when the target refused, 502 if the
+//                             connection broke first, 400 for a malformed body (64 KiB at most)
 //   POST /sim/sessions/expire 200 {"expired":N}: every web session ends now (renewal tests)
 // Power is deliberately absent: it only comes through the console protocol.
 //
@@ -43,6 +48,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -55,11 +61,22 @@ inline constexpr std::string_view kLoginDelay = "JS_ERR_LOGIN_DELAY";
 // The iLO error message for a body the server cannot parse (the simulator's choice).
 inline constexpr std::string_view kBadRequest = "JS_ERR_BAD_REQUEST";
 
+// How a /sim/usb/write ended (Hooks::usb_write).
+struct UsbWriteResult {
+  enum class Status : std::uint8_t { written, no_medium, refused, failed };
+  Status status = Status::failed;
+  std::string sense;   // the target's sense as 6 hex digits ("072700"), if it answered one
+  std::string detail;  // one line for people
+};
+
 class HttpsApi {
  public:
   struct Hooks {
     std::function<nlohmann::json()> state{};  // the /sim/state document
     std::function<bool()> vm_read_all{};  // starts a full read of the virtual disc; false: none
+    std::function<bool()> usb_read_all{};  // the same for the floppy/USB-key medium
+    // Writes whole blocks at an LBA of the floppy/USB-key medium and waits for the outcome.
+    std::function<UsbWriteResult(std::uint32_t lba, std::vector<std::uint8_t> data)> usb_write{};
     // The console and VM ports actually bound {rc_port, vm_port}, reported by rc_info and
     // vm_status (the configured ones may be 0 = any); empty = ctx.config's.
     std::function<std::pair<std::uint16_t, std::uint16_t>()> ports{};

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   app.add_option("--replay", replay, "serve this recorded console stream (e.g. tests/fixtures/rc-server.bin)");
   app.add_option("--replay-key", config.replay_key, "the recording's enc_key (32 hex)");
   app.add_option("--fault", faults, "inject a fault (repeatable): drop:CH:N, stall:CH:N:MS, corrupt:CH:N "
-                 "(CH = rc, cmd or vm; append :always for every connection), refuse-login, busy, no-licence");
+                 "(CH = rc, cmd, vm or usb; append :always for every connection), refuse-login, busy, no-licence");
   app.add_option("--seed", seed, "seed for corrupt faults")->capture_default_str();
   app.add_option("--cert", config.cert_path, "TLS certificate (PEM); default: self-signed, made at start-up");
   app.add_option("--key", config.key_path, "TLS private key (PEM) for --cert");

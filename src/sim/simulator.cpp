@@ -2,8 +2,10 @@
 // /sim/state document.
 #include "sim/simulator.hpp"
 
+#include <array>
 #include <future>
 #include <iterator>
+#include <span>
 
 #include "bytes/hex.hpp"
 #include "rc/framebuffer.hpp"
@@ -46,6 +48,38 @@ auto Simulator::on_network_thread(F&& f) -> decltype(f()) {
   return result.get();
 }
 
+// Runs the write on the network thread and waits (on the HTTPS worker) for the drive's answer:
+// the last GOOD, a refusal, or the connection's end.
+UsbWriteResult Simulator::usb_write(std::uint32_t lba, std::vector<std::uint8_t> data) {
+  auto promise = std::make_shared<std::promise<UsbWriteOutcome>>();
+  auto future = promise->get_future();
+  asio::post(io_, [this, lba, data = std::move(data), promise]() mutable {
+    UsbDrive::WriteDone done = [promise](UsbWriteOutcome o) { promise->set_value(std::move(o)); };
+    vm_->usb().write(lba, std::move(data), std::move(done));
+  });
+  if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+    return {UsbWriteResult::Status::failed, "", "no answer within 60 s"};
+  UsbWriteOutcome o;
+  try {
+    o = future.get();
+  } catch (const std::future_error&) {  // the network thread ended first
+    return {UsbWriteResult::Status::failed, "", "the simulator stopped"};
+  }
+  UsbWriteResult r;
+  r.detail = o.detail;
+  if (o.status == UsbWriteOutcome::Status::refused) {
+    const std::array<std::uint8_t, 3> sense{o.sense.key, o.sense.asc, o.sense.ascq};
+    r.sense = to_hex(std::span<const std::uint8_t>(sense));
+  }
+  switch (o.status) {
+    case UsbWriteOutcome::Status::written: r.status = UsbWriteResult::Status::written; break;
+    case UsbWriteOutcome::Status::no_medium: r.status = UsbWriteResult::Status::no_medium; break;
+    case UsbWriteOutcome::Status::refused: r.status = UsbWriteResult::Status::refused; break;
+    case UsbWriteOutcome::Status::failed: r.status = UsbWriteResult::Status::failed; break;
+  }
+  return r;
+}
+
 std::error_code Simulator::start(std::string& error) {
   const auto& c = ctx_.config;
   console_ = std::make_unique<ConsoleServer>(io_, ctx_);
@@ -77,6 +111,12 @@ std::error_code Simulator::start(std::string& error) {
   HttpsApi::Hooks hooks;
   hooks.state = [this] { return on_network_thread([this] { return state(); }); };
   hooks.vm_read_all = [this] { return on_network_thread([this] { return vm_->start_read_all(); }); };
+  hooks.usb_read_all = [this] {
+    return on_network_thread([this] { return vm_->usb().start_read_all(); });
+  };
+  hooks.usb_write = [this](std::uint32_t lba, std::vector<std::uint8_t> data) {
+    return usb_write(lba, std::move(data));
+  };
   // rc_info reports the ports actually bound (they may have been 0 = any).
   hooks.ports = [this] { return std::pair{console_->port(), vm_->port()}; };
   https_ = std::make_unique<HttpsApi>(ctx_, std::move(hooks));
@@ -146,6 +186,7 @@ nlohmann::json Simulator::state() const {
       {"keys_typed", m.keys_typed()},
       {"console", console_ ? console_->state() : nlohmann::json{}},
       {"vm", vm_ ? vm_->state() : nlohmann::json{}},
+      {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},
       {"web",
        {{"sessions", ctx_.sessions.live_sessions(now)},
         {"failed_logins", ctx_.sessions.failed_logins()}}},

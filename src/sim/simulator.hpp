@@ -8,10 +8,12 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <asio.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/https_api.hpp"
 #include "sim/sim_context.hpp"
 
 namespace ilo::sim {
@@ -46,6 +48,8 @@ class Simulator {
   // Runs f on the io_context thread and waits for its result (from the HTTPS threads).
   template <typename F>
   auto on_network_thread(F&& f) -> decltype(f());
+  // POST /sim/usb/write, from an HTTPS thread: waits for the write's outcome.
+  UsbWriteResult usb_write(std::uint32_t lba, std::vector<std::uint8_t> data);
 
   asio::io_context& io_;
   SimContext ctx_;

@@ -143,9 +143,22 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
     if (!ctx.sessions.match_connect_key(request->key, xor_key, Clock::now())) {
       status = vm::ConnectStatus::auth_failed;
       ++server_.refused_auth_;
-    } else if (request->device != vm::DeviceType::cdrom || !request->image_file) {
+    } else if (!request->image_file) {  // local drives are not simulated
       status = vm::ConnectStatus::wrong_device_type;
       ++server_.refused_device_;
+    } else if (request->device != vm::DeviceType::cdrom) {
+      // Floppy / USB key: its own connection beside the CD's (#roles-and-connections), run by the
+      // UsbDrive.
+      if (server_.usb_.busy()) {
+        status = vm::ConnectStatus::busy;
+        server_.usb_.count_refused_busy();
+      } else {
+        closed_ = true;  // no longer this object's socket
+        server_.usb_.adopt(std::move(socket_), request->device,
+                           vm::build_connect_accept(kServerVersion));
+        server_.on_closed(*this, false);
+        co_return false;
+      }
     } else if (server_.active_ && !server_.active_->closed()) {
       status = vm::ConnectStatus::busy;
       ++server_.refused_busy_;
@@ -306,6 +319,7 @@ VmServerOptions VmServerOptions::from(const SimConfig& config) {
 
 VmServer::VmServer(asio::io_context& io, SimContext& ctx, Options options)
     : ctx_(ctx), options_(options), acceptor_(io), ticker_(io),
+      usb_(ctx, UsbDriveTimeouts{options.poll_interval, options.request_timeout}),
       last_cd_boots_(ctx.machine.cd_boots()) {}
 
 VmServer::~VmServer() { stop(); }
@@ -338,6 +352,7 @@ void VmServer::stop() {
   ticker_.cancel();
   const auto all = connections_;
   for (const auto& c : all) c->close("server stopped", false);
+  usb_.stop();
 }
 
 void VmServer::accept_next() {
@@ -378,6 +393,7 @@ void VmServer::on_tick() {
   }
   const auto all = connections_;  // tick() may close and remove a connection
   for (const auto& c : all) c->tick(now);
+  usb_.tick(now);
 }
 
 bool VmServer::start_read_all() {

@@ -1,9 +1,11 @@
-// ilo-sim's virtual-media port (docs/virtual-media.md#the-simulators-initiator): accepts one CD-ROM
-// connection at a time, checks its connect request against the web sessions and plays the host's
-// USB storage stack with the core's Initiator (enumerate, watch for medium changes, read the whole
-// disc when the machine boots from it or on demand; it tells the machine whether a disc is in). A
-// thin Asio shell: no client session code (docs/architecture.md#the-simulator-is-a-real-peer), no
-// floppy/USB-key model. Everything runs on the io_context's single thread.
+// ilo-sim's virtual-media port (docs/virtual-media.md#the-simulators-initiator): accepts one
+// CD-ROM connection and one floppy/USB-key connection at a time (as iLO: one per device), checks
+// each connect request against the web sessions and plays the host's USB storage stack: the CD
+// with the core's Initiator (enumerate, watch for medium changes, read the whole disc when the
+// machine boots from it or on demand; it tells the machine whether a disc is in), the key
+// through UsbDrive. A thin Asio shell: no client session code
+// (docs/architecture.md#the-simulator-is-a-real-peer). Everything runs on the io_context's
+// single thread.
 #pragma once
 
 #include <chrono>
@@ -23,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/sim_context.hpp"
+#include "sim/usb_drive.hpp"
 #include "vm/initiator.hpp"
 #include "vm/sha256.hpp"
 
@@ -64,7 +67,13 @@ class VmServer {
   bool eject_medium();
   // SHA-256 of full reads on/off (the benchmark turns it off). Applies from the next
   // connection on.
-  void set_hashing(bool on) noexcept { hashing_ = on; }
+  void set_hashing(bool on) noexcept {
+    hashing_ = on;
+    usb_.set_hashing(on);
+  }
+  // The floppy/USB-key drive (its connection arrives on this port).
+  [[nodiscard]] UsbDrive& usb() noexcept { return usb_; }
+  [[nodiscard]] const UsbDrive& usb() const noexcept { return usb_; }
 
  private:
   class Connection;
@@ -83,6 +92,7 @@ class VmServer {
   asio::steady_timer ticker_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
+  UsbDrive usb_;
   bool hashing_ = true;
 
   std::vector<std::shared_ptr<Connection>> connections_;  // handshaking or serving

@@ -32,6 +32,8 @@ ErrorInfo describe(VmError e) noexcept {
     case VmError::reply_too_large: return {"virtual-media reply length above the limit", EMSGSIZE};
     case VmError::read_past_end: return {"read beyond the end of the medium", EINVAL};
     case VmError::medium_io: return {"the medium could not be read", EIO};
+    case VmError::write_past_end: return {"write beyond the end of the medium", EINVAL};
+    case VmError::medium_write: return {"the medium could not be written", EIO};
   }
   return {};
 }

@@ -26,6 +26,8 @@ enum class VmError {
   // Media (medium.hpp).
   read_past_end,            // a read starting beyond the end of the medium
   medium_io,                // the medium's backing store failed
+  write_past_end,           // a write (writable_medium.hpp) reaching beyond the end
+  medium_write,             // the medium's backing store failed a write or flush
 };
 
 const std::error_category& vm_category() noexcept;

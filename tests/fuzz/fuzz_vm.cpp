@@ -1,7 +1,8 @@
 // libFuzzer target for the virtual-media core (docs/virtual-media.md): a request stream through the
-// frame reader into the CD-ROM target (every opcode and field), and arbitrary "client" bytes
-// into the simulator's initiator. Replies must stay within their stated lengths; nothing may
-// crash or over-read. The first byte picks the side and the piece size.
+// frame reader into the CD-ROM target (every opcode and field) or into the floppy/USB-key
+// target (requests with data-out), and arbitrary "client" bytes into the simulator's
+// initiators. Replies must stay within their stated lengths; nothing may crash or over-read.
+// The first byte picks the side (bits 0-1) and the piece size.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "vm/cdrom_target.hpp"
+#include "vm/floppy_initiator.hpp"
+#include "vm/floppy_target.hpp"
 #include "vm/initiator.hpp"
 #include "vm/memory_medium.hpp"
 #include "vm/wire.hpp"
@@ -58,16 +61,55 @@ void initiator_side(std::span<const std::uint8_t> data, std::size_t piece) {
   }
 }
 
+void floppy_target_side(std::span<const std::uint8_t> data, std::size_t piece) {
+  std::vector<std::uint8_t> disk(9 * 512 + 100);
+  auto medium = std::make_shared<MemoryWritableMedium>(std::move(disk));
+  FloppyTarget target(medium);
+  std::size_t n = 0;
+  while (!data.empty()) {
+    auto chunk = data.first(std::min(piece, data.size()));
+    const std::size_t used = target.feed(chunk);
+    if (used > chunk.size()) std::abort();
+    data = data.subspan(used);
+    if (auto reply = target.take_reply()) {
+      if (reply->data_length > 256 * 512) std::abort();
+      if (++n % 7 == 0) target.eject();
+      if (n % 11 == 0) target.insert(medium);
+    } else if (used < chunk.size()) {
+      std::abort();  // stopped without a reply
+    }
+  }
+  if (medium->size() != 9 * 512 + 100) std::abort();  // writes never grow the medium
+}
+
+void floppy_initiator_side(std::span<const std::uint8_t> data, std::size_t piece) {
+  FloppyInitiator init;
+  init.enumerate();
+  while (!data.empty()) {
+    while (init.take_output()) {
+    }
+    auto chunk = data.first(std::min(piece, data.size()));
+    const std::size_t used = init.feed(chunk);
+    if (used > chunk.size()) std::abort();
+    if (used == 0) return;
+    data = data.subspan(used);
+    if (init.phase() == FloppyInitiator::Phase::idle &&
+        !init.write(1, std::vector<std::uint8_t>(1024)))
+      init.enumerate();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
   if (size < 1) return 0;
   const std::span<const std::uint8_t> data(bytes + 1, size - 1);
-  const std::size_t piece = 1 + (bytes[0] >> 1);
-  if (bytes[0] & 1) {
-    initiator_side(data, piece);
-  } else {
-    target_side(data, piece);
+  const std::size_t piece = 1 + (bytes[0] >> 2);
+  switch (bytes[0] & 3) {
+    case 0: target_side(data, piece); break;
+    case 1: initiator_side(data, piece); break;
+    case 2: floppy_target_side(data, piece); break;
+    default: floppy_initiator_side(data, piece); break;
   }
   return 0;
 }

@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <openssl/evp.h>
+
 #include "bytes/hex.hpp"
 #include "sim_process.hpp"
 #include "vm/sha256.hpp"
@@ -116,9 +118,10 @@ class Mount {
     bool foreground = true;
   };
 
-  Mount(const SimProcess& sim, Options options) : sim_(sim) {
+  // `cache`: the cache directory ("" = a new one in the mount's own directory).
+  Mount(const SimProcess& sim, Options options, const std::string& cache = {}) : sim_(sim) {
     mountpoint_ = dir_.path() + "/mnt";
-    cache_ = dir_.path() + "/cache";
+    cache_ = cache.empty() ? dir_.path() + "/cache" : cache;
     fsys::create_directories(mountpoint_);
     const std::string passfile = dir_.path() + "/password";
     write_file(passfile, options.password + "\n", 0600);
@@ -367,6 +370,191 @@ TEST(Mount, SymlinkInsertsWithoutCopyingAndSecondImageIsBusy) {
   EXPECT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == false; }, 10s));
   EXPECT_EQ(read_file(iso).size(), fsys::file_size(iso));  // the target is untouched
   EXPECT_TRUE(fsys::exists(iso));
+}
+
+// ---- the USB key (NAME.img) beside the CD ----
+
+json usb_state(const SimProcess& sim) {
+  const auto s = sim.state();
+  return s.is_object() ? s["usb"] : json();
+}
+
+std::string random_bytes(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::string data(n, '\0');
+  for (auto& c : data) c = static_cast<char>(random());
+  return data;
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// POST /sim/usb/write of `data` at `lba`: the HTTP status (and the body in `body`).
+int usb_write(const SimProcess& sim, std::uint64_t lba, const std::string& data,
+              std::string* body = nullptr) {
+  const json request = {{"lba", lba}, {"data", base64(data)}};
+  return sim.post("/sim/usb/write", request.dump(), body);
+}
+
+bool usb_has_medium(const SimProcess& sim, std::uint64_t bytes) {
+  const auto u = usb_state(sim);
+  return u.is_object() && u["connected"] == true && u["medium_present"] == true &&
+         u["capacity_bytes"] == bytes;
+}
+
+TEST(Mount, CdAndUsbKeyTogetherAndTheServerWritesTheKey) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = make_iso(work.path(), "ILOFS_BOTH", 1'000'000);
+  ASSERT_FALSE(iso.empty()) << "xorriso failed";
+  std::string key = random_bytes(4 << 20, 5);  // 4 MiB: a USB key (device 3)
+  ASSERT_TRUE(write_file(work.path() + "/key.img", key));
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+
+  const std::string cmd = "cp '" + iso + "' '" + work.path() + "/key.img' '" +
+                          mount.mountpoint() + "/'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ASSERT_TRUE(wait_until([&] {
+    const auto vm = vm_state(sim);
+    return vm.is_object() && vm["medium_present"] == true && vm["volume_id"] == "ILOFS_BOTH";
+  }, 15s)) << vm_state(sim).dump();
+  ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s))
+      << usb_state(sim).dump();
+  EXPECT_EQ(usb_state(sim)["device"], "usb-key");
+  EXPECT_EQ(usb_state(sim)["write_protected"], false);
+
+  // The server writes 3 blocks at LBA 100 and 1 at LBA 0: the mount's key.img shows them.
+  const std::string blocks = random_bytes(3 * 512, 6);
+  const std::string first = random_bytes(512, 7);
+  std::string body;
+  ASSERT_EQ(usb_write(sim, 100, blocks, &body), 200) << body;
+  ASSERT_EQ(usb_write(sim, 0, first, &body), 200) << body;
+  key.replace(100 * 512, blocks.size(), blocks);
+  key.replace(0, first.size(), first);
+  EXPECT_TRUE(read_file(mount.path("key.img")) == key);  // cmp, without 4 MiB of diff output
+  EXPECT_TRUE(read_file(mount.cache() + "/key.img") == key);  // in place, in the cache
+  EXPECT_EQ(usb_state(sim)["bytes_written"], 4 * 512);
+  // The simulator reads the whole key back through the protocol.
+  ASSERT_EQ(sim.post("/sim/usb/read-all", "{}"), 202);
+  ASSERT_TRUE(wait_until([&] { return usb_state(sim)["last_read_sha256"].is_string(); }, 30s));
+  EXPECT_EQ(usb_state(sim)["last_read_sha256"], sha256_hex(key));
+
+  // status shows both drives truthfully.
+  const auto status = mount.status();
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["cdrom"]["name"], "ILOFS_BOTH.iso");
+  EXPECT_EQ(status["cdrom"]["ready"], true);
+  EXPECT_EQ(status["usb"]["name"], "key.img");
+  EXPECT_EQ(status["usb"]["inserted"], true);
+  EXPECT_EQ(status["usb"]["ready"], true);
+  EXPECT_EQ(status["usb"]["size"], key.size());
+  EXPECT_EQ(status["usb"]["write_protected"], false);
+  EXPECT_EQ(status["usb"]["bytes_written"], 4 * 512);
+  EXPECT_GE(status["usb"]["bytes_served"].get<std::uint64_t>(), key.size());
+  EXPECT_EQ(status["connections"]["usb"]["state"], "up");
+  EXPECT_EQ(status["connections"]["cdrom"]["state"], "up");
+
+  // One key at a time; rm ejects it (the server sees DISCONNECT) and removes the cache file.
+  const int fd = ::open(mount.path("second.img").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  EXPECT_LT(fd, 0);
+  EXPECT_EQ(errno, EBUSY);
+  ASSERT_EQ(::unlink(mount.path("key.img").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return usb_state(sim)["connected"] == false; }, 10s))
+      << usb_state(sim).dump();
+  EXPECT_EQ(usb_state(sim)["last_close_reason"], "client sent DISCONNECT");
+  EXPECT_FALSE(fsys::exists(mount.cache() + "/key.img"));
+  EXPECT_EQ(vm_state(sim)["medium_present"], true);  // the CD stays
+  std::string refused;
+  EXPECT_EQ(usb_write(sim, 0, first, &refused), 409) << refused;
+}
+
+TEST(Mount, SymlinkedKeyKeepsTheServersWritesAcrossRmAndReinsert) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string path = work.path() + "/floppy.img";
+  std::string key = random_bytes(1'474'560, 8);  // 1.44 MB: a floppy (device 1)
+  ASSERT_TRUE(write_file(path, key));
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+
+  ASSERT_EQ(::symlink(path.c_str(), mount.path("floppy.img").c_str()), 0) << std::strerror(errno);
+  ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s))
+      << usb_state(sim).dump();
+  EXPECT_EQ(usb_state(sim)["device"], "floppy");
+  EXPECT_TRUE(fsys::is_empty(mount.cache()));  // nothing copied
+  const std::string blocks = random_bytes(8 * 512, 9);
+  std::string body;
+  ASSERT_EQ(usb_write(sim, 2872, blocks, &body), 200) << body;  // the last 8 blocks
+  key.replace(2872 * 512, blocks.size(), blocks);
+  EXPECT_TRUE(read_file(path) == key);
+
+  ASSERT_EQ(::unlink(mount.path("floppy.img").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return usb_state(sim)["connected"] == false; }, 10s));
+  EXPECT_TRUE(read_file(path) == key);  // the user's file keeps the writes
+  ASSERT_EQ(::symlink(path.c_str(), mount.path("floppy.img").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s));
+  const auto reads = usb_state(sim)["reads_completed"].get<std::uint64_t>();
+  ASSERT_EQ(sim.post("/sim/usb/read-all", "{}"), 202);
+  ASSERT_TRUE(wait_until([&] {
+    return usb_state(sim)["reads_completed"].get<std::uint64_t>() > reads;
+  }, 30s));
+  EXPECT_EQ(usb_state(sim)["last_read_sha256"], sha256_hex(key));
+  // Out of range and malformed requests.
+  EXPECT_EQ(usb_write(sim, 2880, blocks, &body), 422) << body;
+  EXPECT_EQ(json::parse(body)["sense"], "052100");
+  EXPECT_EQ(sim.post("/sim/usb/write", "{\"lba\":0,\"data\":\"AAAA\"}", &body), 400) << body;
+  EXPECT_EQ(sim.post("/sim/usb/write", "{\"lba\":0,\"data\":\"@@@@\"}", &body), 400) << body;
+  EXPECT_EQ(sim.post("/sim/usb/write", "[1]", &body), 400) << body;
+}
+
+TEST(Mount, WriteProtectedKeysRefuseWritesWithDataProtect) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string path = work.path() + "/ro.img";
+  const std::string key = random_bytes(1 << 20, 10);
+  ASSERT_TRUE(write_file(path, key, 0444));  // a read-only file
+  TempDir cache;
+  {
+    Mount mount(sim, {}, cache.path());
+    ASSERT_TRUE(mount.mounted()) << mount.error();
+    ASSERT_EQ(::symlink(path.c_str(), mount.path("ro.img").c_str()), 0);
+    ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s));
+    EXPECT_EQ(usb_state(sim)["write_protected"], true);
+    std::string body;
+    EXPECT_EQ(usb_write(sim, 0, random_bytes(512, 1), &body), 422);
+    EXPECT_EQ(json::parse(body, nullptr, false)["sense"], "072700") << body;
+    EXPECT_TRUE(read_file(path) == key);
+    EXPECT_EQ(mount.status()["usb"]["write_protected"], true);
+    ASSERT_EQ(::unlink(mount.path("ro.img").c_str()), 0);
+    // A writable key copied in stays in the cache for the next mount.
+    const std::string cmd = "cp '" + path + "' '" + mount.mountpoint() + "/copy.img'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s));
+    EXPECT_EQ(usb_state(sim)["write_protected"], false);
+  }
+  ASSERT_TRUE(wait_until([&] { return usb_state(sim)["connected"] == false; }, 10s));
+  // Mounted `ro`, the same (writable) cached key is presented write-protected.
+  Mount mount(sim, {.o = {"ro"}}, cache.path());
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s))
+      << usb_state(sim).dump();
+  EXPECT_EQ(usb_state(sim)["write_protected"], true);
+  std::string body;
+  EXPECT_EQ(usb_write(sim, 0, random_bytes(512, 2), &body), 422);
+  EXPECT_EQ(json::parse(body, nullptr, false)["sense"], "072700") << body;
+  EXPECT_TRUE(read_file(cache.path() + "/copy.img") == key);
+  EXPECT_EQ(mount.status()["usb"]["write_protected"], true);
+  EXPECT_EQ(mount.status()["usb"]["name"], "copy.img");
 }
 
 TEST(Mount, PowerWords) {

@@ -40,6 +40,20 @@ TEST(FaultInjector, DropsAtExactOffsetAcrossWrites) {
   EXPECT_TRUE(p.open(Channel::vm).empty());
 }
 
+TEST(FaultInjector, UsbChannelIsApartFromTheCds) {
+  FaultPlan p;
+  std::string err;
+  ASSERT_TRUE(p.add("drop:usb:3", err)) << err;
+  EXPECT_TRUE(p.open(Channel::vm).empty());  // the CD's connection is not hit
+  auto inj = p.open(Channel::usb);
+  std::vector<std::uint8_t> a(8);
+  const auto d = inj.before_send(a);
+  EXPECT_EQ(d.send, 3u);
+  EXPECT_TRUE(d.drop);
+  EXPECT_FALSE(p.add("drop:floppy:3", err));
+  EXPECT_NE(err.find("rc, cmd, vm or usb"), std::string::npos);
+}
+
 TEST(FaultInjector, FaultAtEndOfWriteFiresOnNextWrite) {
   FaultPlan p;
   std::string err;

@@ -11,7 +11,7 @@
 
 #include "vm/medium.hpp"
 
-namespace ilo::net {
+namespace ilo::media {
 
 class FileMedium final : public vm::Medium {
  public:
@@ -34,4 +34,4 @@ class FileMedium final : public vm::Medium {
   std::uint64_t size_ = 0;
 };
 
-}  // namespace ilo::net
+}  // namespace ilo::media

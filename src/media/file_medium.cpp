@@ -1,5 +1,5 @@
 // FileMedium (see file_medium.hpp): open/fstat and an EINTR-safe pread loop.
-#include "net/file_medium.hpp"
+#include "media/file_medium.hpp"
 
 #include <cerrno>
 
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace ilo::net {
+namespace ilo::media {
 
 std::shared_ptr<FileMedium> FileMedium::open(const std::string& path, std::error_code& ec,
                                              std::optional<std::uint64_t> size) {
@@ -58,4 +58,4 @@ vm::MediumRead FileMedium::read(std::span<std::uint8_t> out, std::uint64_t offse
   return result;
 }
 
-}  // namespace ilo::net
+}  // namespace ilo::media

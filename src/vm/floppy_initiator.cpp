@@ -1,0 +1,315 @@
+// The floppy/USB-key initiator state machine (see floppy_initiator.hpp). Reply lengths are trusted
+// only when they match the outstanding request; keep-alive lengths never (#keep-alive). READ data
+// is hashed as it streams through and not stored.
+#include "vm/floppy_initiator.hpp"
+
+#include <algorithm>
+
+#include "bytes/byte_reader.hpp"
+#include "bytes/byte_writer.hpp"
+#include "vm/floppy_target.hpp"
+
+namespace ilo::vm {
+namespace {
+
+inline constexpr std::uint32_t kMaxBlocksPerTransfer = 256;
+inline constexpr std::uint32_t kMaxReplyLength = kMaxBlocksPerTransfer * kFloppyBlockSize;
+inline constexpr std::uint16_t kFormatCapacitiesAllocation = kReadFormatCapacitiesSize;
+
+// A READ(10) or WRITE(10) CDB.
+Request transfer_cdb(std::uint8_t opcode, std::uint32_t lba, std::uint32_t blocks) {
+  Request r{};
+  ByteWriter(r)
+      .u8(opcode)                                 // 0: READ(10) 0x28 / WRITE(10) 0x2A
+      .u8(0x00)                                   // 1: flags
+      .u32be(lba)                                 // 2-5: LBA
+      .u8(0x00)                                   // 6: group number
+      .u16be(static_cast<std::uint16_t>(blocks))  // 7-8: transfer length (<= 256)
+      .u8(0x00);                                  // 9: control
+  return r;
+}
+
+}  // namespace
+
+FloppyInitiator::FloppyInitiator(Options options) : options_(options) {
+  options_.blocks_per_transfer =
+      std::clamp<std::uint32_t>(options_.blocks_per_transfer, 1, kMaxBlocksPerTransfer);
+}
+
+// ---- Jobs ----
+
+bool FloppyInitiator::start(Job job) {
+  if (phase_ != Phase::idle) return false;
+  job_ = job;
+  phase_ = Phase::busy;
+  last_sense_ = sense::kGood;
+  return true;
+}
+
+void FloppyInitiator::finish(JobResult result) {
+  last_job_ = job_;
+  last_result_ = result;
+  job_ = Job::none;
+  step_ = Step::none;
+  pending_.reset();
+  write_data_.clear();
+  if (phase_ == Phase::busy) phase_ = Phase::idle;
+  if (result == JobResult::medium_changed) enumerate();
+}
+
+bool FloppyInitiator::enumerate() {
+  if (!start(Job::enumerate)) return false;
+  disk_ = {};
+  attention_count_ = 0;
+  send_tur(Step::tur);
+  return true;
+}
+
+bool FloppyInitiator::poll() {
+  if (!start(Job::poll)) return false;
+  send_tur(Step::poll_tur);
+  return true;
+}
+
+bool FloppyInitiator::read_all() {
+  if (!disk_.present || !start(Job::read_all)) return false;
+  next_lba_ = 0;
+  end_lba_ = disk_.blocks;
+  bytes_read_ = 0;
+  read_sha256_.reset();
+  sha_.reset();
+  send_next_read();
+  return true;
+}
+
+bool FloppyInitiator::write(std::uint32_t lba, std::vector<std::uint8_t> data) {
+  if (!disk_.present || data.empty() || data.size() % kFloppyBlockSize != 0 ||
+      phase_ != Phase::idle)
+    return false;
+  start(Job::write);
+  write_data_ = std::move(data);
+  next_lba_ = lba;
+  end_lba_ = lba + write_data_.size() / kFloppyBlockSize;
+  send_next_write();
+  return true;
+}
+
+// ---- Requests ----
+
+void FloppyInitiator::issue(Step step, const Request& request, std::uint32_t expected_length) {
+  pending_.emplace(request.begin(), request.end());
+  step_ = step;
+  expected_length_ = expected_length;
+}
+
+std::optional<std::vector<std::uint8_t>> FloppyInitiator::take_output() {
+  if (!pending_ || outstanding_ || phase_ != Phase::busy) return std::nullopt;
+  outstanding_ = true;
+  std::optional<std::vector<std::uint8_t>> out;
+  out.swap(pending_);
+  return out;
+}
+
+void FloppyInitiator::send_tur(Step step) { issue(step, Request{}, 0); }  // all fields zero
+
+void FloppyInitiator::send_next_read() {
+  chunk_blocks_ = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(end_lba_ - next_lba_, options_.blocks_per_transfer));
+  issue(Step::read_chunk,
+        transfer_cdb(0x28, static_cast<std::uint32_t>(next_lba_), chunk_blocks_),
+        chunk_blocks_ * kFloppyBlockSize);
+}
+
+// The data-out follows the 12-byte request in the same output (#requests).
+void FloppyInitiator::send_next_write() {
+  chunk_blocks_ = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(end_lba_ - next_lba_, options_.blocks_per_transfer));
+  issue(Step::write_chunk,
+        transfer_cdb(0x2A, static_cast<std::uint32_t>(next_lba_), chunk_blocks_), 0);
+  const std::size_t from =
+      static_cast<std::size_t>(next_lba_ - (end_lba_ - write_data_.size() / kFloppyBlockSize)) *
+      kFloppyBlockSize;
+  const auto chunk = std::span<const std::uint8_t>(write_data_)
+                         .subspan(from, std::size_t{chunk_blocks_} * kFloppyBlockSize);
+  pending_->insert(pending_->end(), chunk.begin(), chunk.end());
+}
+
+// ---- Replies ----
+
+void FloppyInitiator::violation(std::string_view what) {
+  ++violations_;
+  last_violation_ = what;
+}
+
+std::size_t FloppyInitiator::feed(std::span<const std::uint8_t> in) {
+  std::size_t used = 0;
+  while (used < in.size() && phase_ != Phase::broken && phase_ != Phase::disconnected) {
+    if (data_left_ == 0) {
+      used += header_reader_.feed(in.subspan(used));
+      if (!header_reader_.complete()) break;
+      const ReplyHeaderBytes bytes = header_reader_.bytes();
+      header_reader_.clear();
+      on_header(bytes);
+      continue;
+    }
+    const std::size_t n = std::min<std::size_t>(data_left_, in.size() - used);
+    const auto data = in.subspan(used, n);
+    if (reply_ok_ && step_ == Step::read_chunk) {
+      if (options_.hash) sha_.update(data);
+      bytes_read_ += n;
+    } else if (reply_ok_) {
+      const std::size_t k = std::min(n, small_.size() - small_size_);
+      std::copy_n(data.begin(), k, small_.begin() + static_cast<std::ptrdiff_t>(small_size_));
+      small_size_ += k;
+    }
+    used += n;
+    data_left_ -= static_cast<std::uint32_t>(n);
+    if (data_left_ == 0 && in_reply_) {
+      in_reply_ = false;
+      on_reply();
+    }
+  }
+  return used;
+}
+
+void FloppyInitiator::on_header(const ReplyHeaderBytes& bytes) {
+  std::error_code ec;
+  const auto parsed = parse_reply_header(bytes, ec);
+  if (!parsed) {
+    violation("reply header without the 0x0BADC0DE magic");
+    phase_ = Phase::broken;
+    return;
+  }
+  const ReplyHeader h = *parsed;
+  if ((h.flags & ~kKnownFlags) != 0) violation("unknown flag bits in a reply header");
+  write_protected_ = (h.flags & kFlagWriteProtected) != 0;
+  if ((h.flags & kFlagDisconnect) != 0) {  // the client unmounts; no data follows
+    if (job_ != Job::none) {
+      last_job_ = job_;
+      last_result_ = JobResult::no_medium;
+    }
+    job_ = Job::none;
+    pending_.reset();
+    outstanding_ = false;
+    disk_ = {};
+    phase_ = Phase::disconnected;
+    return;
+  }
+  if ((h.flags & kFlagKeepAlive) != 0) {  // media, sense and length are not to be trusted
+    ++keep_alives_;
+    return;
+  }
+  if (!outstanding_ || h.length > kMaxReplyLength) {
+    violation(outstanding_ ? "reply length above any request's"
+                           : "reply without an outstanding request");
+    phase_ = Phase::broken;
+    return;
+  }
+  header_ = h;
+  if (h.sense.good() && h.sense != sense::kGood)
+    violation("sense key 0 with a non-zero ASC/ASCQ");
+  const std::uint32_t expected = h.sense.good() ? expected_length_ : 0;
+  reply_ok_ = h.length == expected;
+  if (!reply_ok_) violation("reply length differs from the request's");
+  if (h.media != kMediaNone && h.media != kMediaFloppyPresent)
+    violation("media byte neither 0 nor 0x24");
+  else if (h.sense == sense::kMediumNotPresent && h.media != kMediaNone)
+    violation("media byte 0x24 with NOT READY, medium not present");
+  small_size_ = 0;
+  data_left_ = h.length;
+  if (data_left_ == 0)
+    on_reply();
+  else
+    in_reply_ = true;
+}
+
+bool FloppyInitiator::check_sense() {
+  const Sense s = header_.sense;
+  if (s.good()) return false;
+  last_sense_ = s;
+  if (s == sense::kNotReadyToReadyChange) {
+    if (job_ != Job::enumerate) {
+      finish(JobResult::medium_changed);
+    } else if (++attention_count_ > options_.max_attention_retries) {
+      violation("unit attention does not clear");
+      finish(JobResult::failed);
+    } else {
+      send_tur(Step::tur);
+    }
+    return true;
+  }
+  if (s == sense::kMediumNotPresent) {
+    disk_ = {};
+    finish(JobResult::no_medium);
+    return true;
+  }
+  if (step_ == Step::write_chunk) {  // write-protected, out of range, medium error
+    finish(JobResult::refused);
+    return true;
+  }
+  violation("unexpected sense for the request");
+  finish(JobResult::failed);
+  return true;
+}
+
+void FloppyInitiator::on_reply() {
+  outstanding_ = false;
+  if (!reply_ok_) {
+    finish(JobResult::failed);
+    return;
+  }
+  if (check_sense()) return;
+  switch (step_) {
+    case Step::tur:
+      issue(Step::read_format_capacities,
+            make_request(std::array<std::uint8_t, 10>{
+                0x23,                              // READ FORMAT CAPACITIES
+                0, 0, 0, 0, 0, 0,                  // 1-6: reserved
+                0x00, kFormatCapacitiesAllocation, // 7-8: allocation length
+                0x00}),                            // 9: control
+            kFormatCapacitiesAllocation);
+      break;
+    case Step::read_format_capacities: {
+      ByteReader r{std::span<const std::uint8_t>(small_).first(small_size_)};
+      const std::uint32_t list_length = r.u32be();
+      disk_.format_blocks = r.u32be();
+      if (list_length != 16 || r.u8() != 0x02) violation("READ FORMAT CAPACITIES data malformed");
+      issue(Step::read_capacity, make_request(std::array<std::uint8_t, 1>{0x25}), 8);
+      break;
+    }
+    case Step::read_capacity: {
+      ByteReader r{std::span<const std::uint8_t>(small_).first(small_size_)};
+      disk_.blocks = std::uint64_t{r.u32be()} + 1;
+      disk_.block_length = r.u32be();
+      if (disk_.block_length != kFloppyBlockSize) violation("READ CAPACITY block length not 512");
+      if (disk_.format_blocks != disk_.blocks)
+        violation("READ FORMAT CAPACITIES and READ CAPACITY disagree");
+      disk_.present = true;
+      finish(JobResult::done);
+      break;
+    }
+    case Step::poll_tur:
+      finish(disk_.present ? JobResult::done : JobResult::medium_changed);
+      break;
+    case Step::read_chunk:
+      next_lba_ += chunk_blocks_;
+      if (next_lba_ < end_lba_) {
+        send_next_read();
+      } else {
+        if (options_.hash) read_sha256_ = sha_.finish();
+        finish(JobResult::done);
+      }
+      break;
+    case Step::write_chunk:
+      bytes_written_ += std::uint64_t{chunk_blocks_} * kFloppyBlockSize;
+      next_lba_ += chunk_blocks_;
+      if (next_lba_ < end_lba_)
+        send_next_write();
+      else
+        finish(JobResult::done);
+      break;
+    case Step::none: finish(JobResult::failed); break;
+  }
+}
+
+}  // namespace ilo::vm
