@@ -1,5 +1,5 @@
 // The mount's tree (FUSE low-level API, STYLE.md §7): a fixed inode table of control files
-// (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode per image (NAME.iso:
+// (power, screen.ppm, screen.png, keyboard, mouse, status, boot) and one inode per image (NAME.iso:
 // a file copied into the cache directory or a symlink to a file elsewhere). Handlers are small
 // and reply exactly once; screens and status are snapshots taken at open(). It does not talk
 // to the iLO itself: the CD-ROM drive, the companion and the session owner do.
@@ -22,12 +22,14 @@ class Companion;
 
 namespace ilo::fs {
 
+class BootFile;
 class CdromDrive;
 
 struct FilesystemContext {
   session::SessionOwner* owner = nullptr;
   rcd::Companion* companion = nullptr;  // null: no console (screens ENODATA, power ENOTCONN)
   CdromDrive* cdrom = nullptr;
+  BootFile* boot = nullptr;             // null: `boot` answers ENOTCONN
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;
