@@ -64,6 +64,12 @@ TEST_F(RibclTest, OneTimeBootRoundTripsThroughTheMachine) {
   SimProcess sim({"--boot-order", "hdd,cd"});
   ASSERT_EQ(sim.error(), "");
   EXPECT_EQ(sim.state()["boot_order"], (nlohmann::json{"hdd", "cd"}));
+  // The machine boots when the simulator starts: let that boot pick its device first, or it
+  // would use (and clear) a one-time boot set below.
+  ASSERT_TRUE(test::wait_until([&] {
+    const auto s = sim.state();
+    return s["phase"] == "running" && s["last_boot_device"] == "hdd";
+  }, 10s)) << sim.state().dump();
   SessionOwner owner(options_for(sim));
   std::string reply, error;
   ASSERT_FALSE(owner.ribcl(ribcl::get_one_time_boot(), reply, error)) << error;
