@@ -98,6 +98,14 @@ TEST_F(RibclTest, OneTimeBootRoundTripsThroughTheMachine) {
   EXPECT_EQ(sim.stderr_text().find(SimProcess::password()), std::string::npos);
 }
 
+TEST_F(RibclTest, BadBootOrderIsRefusedAtStart) {
+  for (const std::string order : {"cd,cd", "normal", "hdd,", "dvd"}) {
+    SimProcess sim({"--boot-order", order});
+    EXPECT_NE(sim.error().find("--boot-order takes distinct words"), std::string::npos)
+        << order << ": " << sim.error();
+  }
+}
+
 TEST_F(RibclTest, WrongPasswordIsRefusedWithTheIloStatus) {
   SimProcess sim;
   ASSERT_EQ(sim.error(), "");
