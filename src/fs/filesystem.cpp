@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fs/boot_file.hpp"
 #include "fs/cdrom_drive.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/log.hpp"
@@ -49,6 +50,7 @@ enum : fuse_ino_t {
   kKeyboard,
   kMouse,
   kStatus,
+  kBoot,
   kFirstImage = 16,
 };
 
@@ -59,13 +61,14 @@ struct ControlFile {
 };
 constexpr blksize_t kPreferredIo = 1 << 20;  // = max_write (op_init)
 
-constexpr std::array<ControlFile, 6> kControls = {{
+constexpr std::array<ControlFile, 7> kControls = {{
     {kPower, "power", 0644},
     {kScreenPpm, "screen.ppm", 0444},
     {kScreenPng, "screen.png", 0444},
     {kKeyboard, "keyboard", 0200},
     {kMouse, "mouse", 0200},
     {kStatus, "status", 0444},
+    {kBoot, "boot", 0644},  // size 0 in stat: reading asks the iLO (as sysfs, read to the end)
 }};
 
 const ControlFile* control_by_ino(fuse_ino_t ino) {
@@ -653,6 +656,14 @@ int open_control(Impl& fs, fuse_ino_t ino, int flags, Handle& h) {
     }
     case kKeyboard:
     case kMouse: return reads ? EACCES : 0;
+    case kBoot: {
+      if (!reads) return 0;
+      if (!fs.context.boot) return ENOTCONN;
+      std::string text;
+      if (const int err = fs.context.boot->read(text)) return err;
+      h.data = text_snapshot(text);
+      return 0;
+    }
     default: return ENOENT;
   }
 }
@@ -668,7 +679,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       return;
     }
     fi->direct_io = 1;  // sizes change from one open to the next
-    fi->nonseekable = ino == kKeyboard || ino == kMouse || ino == kPower ? 1 : 0;
+    fi->nonseekable = ino == kKeyboard || ino == kMouse || ino == kPower || ino == kBoot ? 1 : 0;
   } else {
     std::lock_guard lock(fs.mutex);
     const auto it = fs.images.find(ino);
@@ -780,6 +791,7 @@ void write_control(fuse_req_t req, Impl& fs, fuse_ino_t ino, std::string_view te
     case kPower: err = fs.write_power(text); break;
     case kKeyboard: err = fs.write_keyboard(text); break;
     case kMouse: err = fs.write_mouse(text); break;
+    case kBoot: err = fs.context.boot ? fs.context.boot->write(text) : ENOTCONN; break;
     default: err = EACCES; break;
   }
   if (err) fuse_reply_err(req, err);

@@ -1,7 +1,7 @@
 // The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode
-// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status) and one inode
-// per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into the cache
-// directory or a symlink to a file elsewhere). Handlers are small and reply exactly once;
+// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status, boot) and one
+// inode per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into the
+// cache directory or a symlink to a file elsewhere). Handlers are small and reply exactly once;
 // screens and status are snapshots taken at open(). It does not talk
 // to the iLO itself: the CD-ROM drive, the companion and the session owner do.
 #pragma once
@@ -23,6 +23,7 @@ class Companion;
 
 namespace ilo::fs {
 
+class BootFile;
 class CdromDrive;
 
 struct FilesystemContext {
@@ -30,6 +31,7 @@ struct FilesystemContext {
   rcd::Companion* companion = nullptr;  // null: no console (screens ENODATA, power ENOTCONN)
   CdromDrive* cdrom = nullptr;
   CdromDrive* usb = nullptr;            // the floppy/USB-key drive (NAME.img); null: none
+  BootFile* boot = nullptr;             // null: `boot` answers ENOTCONN
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;

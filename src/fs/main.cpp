@@ -29,6 +29,7 @@
 #include <asio.hpp>
 #pragma GCC diagnostic pop
 
+#include "fs/boot_file.hpp"
 #include "fs/cdrom_drive.hpp"
 #include "fs/filesystem.hpp"
 #include "fs/log.hpp"
@@ -259,8 +260,10 @@ int main(int argc, char* argv[]) {
   companion_options.log = log_to_fs;
   rcd::Companion companion(companion_options, owner);
 
+  ilo::fs::BootFile boot(&owner);
   ilo::fs::FilesystemContext context;
   context.owner = &owner;
+  context.boot = &boot;
   context.companion = &companion;
   context.cdrom = &cdrom;
   context.usb = &usb;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fs/boot_file.hpp"
 #include "fs/cdrom_drive.hpp"
 #include "fs/log.hpp"
 #include "rcd/companion.hpp"
@@ -79,6 +80,14 @@ std::string build_status(const FilesystemContext& context) {
                    {"write_protected", key.write_protected},
                    {"bytes_written", key.bytes_written},
                    {"write_errors", key.write_errors}};
+  if (context.boot) {
+    const auto boot = context.boot->status();
+    status["boot"] = {
+        {"one_time_boot", boot.one_time_boot.empty() ? json(nullptr) : json(boot.one_time_boot)},
+        {"last_error", boot.last_error.empty() ? json(nullptr) : json(boot.last_error)},
+        {"requests", boot.requests},
+        {"failures", boot.failures}};
+  }
   status["companion"] = {{"pid", rc.pid}, {"restarts", rc.restarts}};
   status["counters"] = {{"bytes_received", rc.bytes_received}, {"pings", rc.pings},
                         {"decode_errors", rc.decode_errors}, {"inputs_sent", rc.inputs_sent},

@@ -99,6 +99,7 @@ struct WebClient::Impl {
   ~Impl() {
     if (curl != nullptr) curl_easy_cleanup(curl);
     if (headers != nullptr) curl_slist_free_all(headers);
+    if (xml_headers != nullptr) curl_slist_free_all(xml_headers);
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -116,7 +117,7 @@ struct WebClient::Impl {
     std::string body;
   };
   rest::Result<Reply> perform(Method method, std::string_view path, const std::string* body,
-                              bool authenticated);
+                              bool authenticated, curl_slist* request_headers = nullptr);
   // Turns a non-200 reply into a Failure and records last_message.
   rest::Failure status_failure(std::string_view what, const Reply& r, bool login_call);
   void set_cookie();
@@ -134,7 +135,8 @@ struct WebClient::Impl {
   std::string options_detail;
 
   CURL* curl = nullptr;
-  curl_slist* headers = nullptr;
+  curl_slist* headers = nullptr;      // JSON requests
+  curl_slist* xml_headers = nullptr;  // RIBCL requests
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
 
   // Per-exchange state written by the callbacks.
@@ -223,6 +225,10 @@ bool WebClient::Impl::configure() {
   headers = curl_slist_append(headers, "Expect:");
   if (headers == nullptr) return false;
   set(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers));
+  // RIBCL: an XML body; python-hpilo sends none of these, iLO 4 accepts either.
+  xml_headers = curl_slist_append(xml_headers, "Content-Type: text/xml");
+  xml_headers = curl_slist_append(xml_headers, "Expect:");
+  if (xml_headers == nullptr) return false;
   return ok;
 }
 
@@ -289,7 +295,8 @@ void WebClient::Impl::set_cookie() {
 
 rest::Result<WebClient::Impl::Reply> WebClient::Impl::perform(Method method, std::string_view path,
                                                               const std::string* body,
-                                                              bool authenticated) {
+                                                              bool authenticated,
+                                                              curl_slist* request_headers) {
   const std::string what =
       std::string(method == Method::get ? "GET " : "POST ") + std::string(path);
   if (options_error) return rest::Failure{options_error, options_detail};
@@ -315,7 +322,9 @@ rest::Result<WebClient::Impl::Reply> WebClient::Impl::perform(Method method, std
     curl_easy_setopt(curl, CURLOPT_COOKIE, nullptr);
   }
 
+  if (request_headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, request_headers);
   const CURLcode rc = curl_easy_perform(curl);
+  if (request_headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   if (method == Method::post) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
   if (rc != CURLE_OK) {
     if (pin_mismatch)
@@ -467,6 +476,19 @@ rest::Result<Done> WebClient::vm_eject(rest::VmDevice device) {
   if (!impl_->key) return impl_->post_media("POST /json/vm_status (eject)", std::string());
   return impl_->post_media("POST /json/vm_status (eject)",
                            rest::build_vm_eject(device, *impl_->key));
+}
+
+rest::Result<std::string> WebClient::ribcl(const std::string& body) {
+  Impl& m = *impl_;
+  constexpr std::string_view kWhat = "POST /ribcl";
+  if (m.options_error) return rest::Failure{m.options_error, m.options_detail};
+  auto reply = m.perform(Method::post, "/ribcl", &body, false, m.xml_headers);
+  if (!reply) return reply.failure();
+  if (reply->status != 200) {
+    return failure(HttpError::http_status,
+                   std::string(kWhat) + ": HTTP " + std::to_string(reply->status));
+  }
+  return std::move(reply->body);
 }
 
 const std::optional<rest::SessionKey>& WebClient::session_key() const noexcept {

@@ -1,6 +1,7 @@
 // The product's client of the iLO's HTTPS JSON API (docs/rest-api.md): log in, read session_info,
-// rc_info and vm_status, drive URL media, log out. libcurl underneath, one easy handle reused
-// (HTTP keep-alive); the REST cores parse and build the bodies. Not thread-safe: one caller.
+// rc_info and vm_status, drive URL media, log out; RIBCL (POST /ribcl, docs/ribcl.md) too.
+// libcurl underneath, one easy handle reused (HTTP keep-alive); the REST and RIBCL cores
+// parse and build the bodies. Not thread-safe: one caller.
 //
 // Certificates (exactly one policy): pin the SHA-256 fingerprint of the server certificate
 // (the colon-hex form ilo-sim prints; checked during the handshake, before any byte of a
@@ -72,6 +73,12 @@ class WebClient {
   rest::Result<Done> vm_insert(rest::VmDevice device, std::string_view url);
   rest::Result<Done> vm_connect(rest::VmDevice device, std::string_view url);
   rest::Result<Done> vm_eject(rest::VmDevice device);
+
+  // POST /ribcl with `body` (a RIBCL document built by src/ribcl, holding the password; the
+  // caller wipes it afterwards). No session cookie: RIBCL logs in with each request. Returns
+  // the reply body of a 200 (the concatenated RIBCL documents, unparsed); other statuses fail
+  // with http_status. The same certificate policy and timeouts as every other call.
+  rest::Result<std::string> ribcl(const std::string& body);
 
   // The session key (needed by the console and VM handshakes), if logged in.
   [[nodiscard]] const std::optional<rest::SessionKey>& session_key() const noexcept;

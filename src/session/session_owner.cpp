@@ -18,7 +18,11 @@
 #include <utility>
 #include <vector>
 
+#include <openssl/crypto.h>
+
 #include "http/web_client.hpp"
+#include "ribcl/ribcl_error.hpp"
+#include "ribcl/ribcl_reply.hpp"
 
 namespace ilo::session {
 namespace {
@@ -300,6 +304,46 @@ struct SessionOwner::Impl {
     return {SessionError::protocol, "unexpected answer from " + where() + ": " + f.detail, {}};
   }
 
+  // One RIBCL exchange (see SessionOwner::ribcl). Runs on the worker: the web client is its.
+  std::error_code ribcl_now(const ribcl::Command& command, std::string& reply, std::string& text) {
+    {
+      std::lock_guard lock(mutex);
+      const auto now = Clock::now();
+      if (locked_until > now) {
+        text = locked_text(std::chrono::ceil<seconds>(locked_until - now));
+        return SessionError::locked_out;
+      }
+    }
+    auto body = ribcl::build_request(options.user, options.password.view(), command);
+    if (!body) {
+      text = "cannot send RIBCL " + command.tag + " to " + where() + ": " + body.detail();
+      return body.error();
+    }
+    auto answer = web.ribcl(body.value());
+    OPENSSL_cleanse(body->data(), body->size());  // it holds the password
+    if (!answer) {
+      text = failed(answer.failure(), false).text;
+      const std::error_code code = answer.error();
+      if (code == http::HttpError::connect_failed || code == http::HttpError::timeout)
+        return SessionError::unreachable;
+      if (code == http::HttpError::fingerprint_mismatch) return SessionError::tls_mismatch;
+      if (code == http::HttpError::tls_failed) return SessionError::tls_failed;
+      return SessionError::protocol;
+    }
+    auto checked = ribcl::check_reply(answer.value());
+    if (!checked) {
+      if (checked.error() == ribcl::RibclError::login_failed) {
+        text = where() + " refused the RIBCL login of user " + options.user +
+               ": wrong user name or password (" + checked.detail() + ")";
+        return SessionError::wrong_credentials;
+      }
+      text = "RIBCL " + command.tag + " on " + where() + " failed: " + checked.detail();
+      return checked.error();
+    }
+    reply = std::move(answer.value());
+    return {};
+  }
+
   // login_delay of GET /json/login_session, bounded; kDefaultLockout if it cannot be read.
   seconds lockout_delay() {
     auto delay = web.login_delay();
@@ -424,6 +468,17 @@ std::shared_ptr<void> SessionOwner::subscribe(KeysHandler handler) {
 SessionOwnerStatus SessionOwner::status() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->status;
+}
+
+std::error_code SessionOwner::ribcl(const ribcl::Command& command, std::string& reply,
+                                    std::string& error) {
+  Impl& m = *impl_;
+  std::string answer;
+  const auto ec = m.call(
+      [&m, &command, &answer](std::string& text) { return m.ribcl_now(command, answer, text); },
+      error);
+  if (!ec) reply = std::move(answer);
+  return ec;
 }
 
 void SessionOwner::logout() {

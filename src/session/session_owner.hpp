@@ -1,7 +1,8 @@
 // The one owner of the iLO web login (docs/rest-api.md): logs in, reads rc_info (and session_info,
 // vm_status on demand), renews the login when a connection is refused for a stale key
-// (concurrent requests coalesce into one login), respects the lock-out, and logs out at the
-// end. libcurl runs on the owner's own worker thread, so no I/O thread ever blocks on HTTPS.
+// (concurrent requests coalesce into one login), respects the lock-out, logs out at the end,
+// and sends RIBCL commands (docs/ribcl.md), whose XML it builds with the password and wipes.
+// libcurl runs on the owner's own worker thread, so no I/O thread ever blocks on HTTPS.
 // The keys leave it as one value, SessionKeys; nothing it logs or reports contains a secret.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include "rc/optional_features.hpp"
 #include "rest/enc_key.hpp"
 #include "rest/session_key.hpp"
+#include "ribcl/ribcl_request.hpp"
 #include "session/secret.hpp"
 
 namespace ilo::session {
@@ -106,6 +108,14 @@ class SessionOwner {
   [[nodiscard]] std::shared_ptr<void> subscribe(KeysHandler handler);
 
   [[nodiscard]] SessionOwnerStatus status() const;
+
+  // One RIBCL command (POST /ribcl, the login inside the XML), on the worker, waited for; the
+  // same certificate policy and timeouts as the web login. On success `reply` holds the reply
+  // (every STATUS zero; read its payload with src/ribcl). On failure `error` gets one line for
+  // the user: a refused RIBCL login is wrong_credentials, another non-zero STATUS comes back
+  // as ribcl::RibclError::ilo_status with the iLO's MESSAGE (sanitised); during a known
+  // lock-out nothing is sent (locked_out). It does not touch the web session or its status.
+  std::error_code ribcl(const ribcl::Command& command, std::string& reply, std::string& error);
 
   // Logs out now (also done by the destructor).
   void logout();

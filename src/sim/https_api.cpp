@@ -23,6 +23,8 @@
 #include "rest/session_info.hpp"
 #include "rest/vm_media_request.hpp"
 #include "rest/vm_status.hpp"
+#include "ribcl/ribcl_error.hpp"
+#include "sim/ribcl_commands.hpp"
 #include "sim/tls_identity.hpp"
 
 namespace ilo::sim {
@@ -161,6 +163,8 @@ struct HttpsApi::Impl {
   void get_rc_info(const httplib::Request& req, httplib::Response& res);
   void post_vm_status(const httplib::Request& req, httplib::Response& res);
   void get_java_irc(const httplib::Request& req, httplib::Response& res);
+  void post_ribcl(const httplib::Request& req, httplib::Response& res);
+  void sim_password(const httplib::Request& req, httplib::Response& res);
   void sim_state(httplib::Response& res);
   void sim_vm_read_all(httplib::Response& res);
   void sim_usb_read_all(httplib::Response& res);
@@ -209,6 +213,12 @@ void HttpsApi::Impl::routes() {
   });
   s.Get("/html/java_irc.html", [this](const httplib::Request& req, httplib::Response& res) {
     get_java_irc(req, res);
+  });
+  s.Post("/ribcl", [this](const httplib::Request& req, httplib::Response& res) {
+    post_ribcl(req, res);
+  });
+  s.Post("/sim/password", [this](const httplib::Request& req, httplib::Response& res) {
+    sim_password(req, res);
   });
   s.Get("/sim/state", [this](const httplib::Request&, httplib::Response& res) { sim_state(res); });
   s.Post("/sim/vm/read-all",
@@ -355,6 +365,56 @@ void HttpsApi::Impl::get_java_irc(const httplib::Request& req, httplib::Response
   page += "var applet_params = \"INFO0=\\\"" + info0 + "\\\"\";\n";
   page += "</script>\n</body></html>\n";
   reply(res, 200, page, "text/html");
+}
+
+void HttpsApi::Impl::post_ribcl(const httplib::Request& req, httplib::Response& res) {
+  // iLO 4 answers each part of the request with a document of its own: the declaration, the
+  // LOGIN, the section, the command (with its payload), then the closing tags.
+  std::vector<ribcl::ReplyDocument> docs(1);
+  auto finish = [&] {
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(ribcl::build_reply(docs), "text/xml");
+  };
+  auto parsed = ribcl::parse_request(req.body);
+  if (!parsed) {
+    docs.push_back({kRibclSyntaxError, "Syntax error: the request is not a RIBCL document", {}});
+    return finish();
+  }
+  const ribcl::Request& r = parsed.value();
+  if (ctx.sessions.check_credentials(r.user, r.password, now()) != LoginResult::ok) {
+    docs.push_back({ribcl::kStatusLoginFailed, "Login failed.", {}});
+    return finish();
+  }
+  docs.emplace_back();  // LOGIN
+  for (const auto& command : r.commands) {
+    docs.emplace_back();  // the section
+    ribcl::ReplyDocument answer;
+    try {
+      answer = hooks.ribcl ? hooks.ribcl(command)
+                           : ribcl::ReplyDocument{kRibclSyntaxError,
+                                                  "Syntax error: unknown command " + command.tag,
+                                                  {}};
+    } catch (...) {  // a hook must not take the worker thread down
+      answer = {kRibclSyntaxError, "Internal error", {}};
+    }
+    const bool failed = answer.status != 0;
+    docs.push_back(std::move(answer));
+    if (failed) return finish();  // the iLO stops at the first error
+  }
+  docs.emplace_back();
+  docs.emplace_back();
+  finish();
+}
+
+void HttpsApi::Impl::sim_password(const httplib::Request& req, httplib::Response& res) {
+  const auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("password") || !body["password"].is_string() ||
+      body["password"].get<std::string>().empty()) {
+    return reply(res, 400, dump(OrderedJson::object()), "application/json");
+  }
+  ctx.sessions.set_password(body["password"].get<std::string>());
+  reply(res, 200, dump(OrderedJson::object()), "application/json");
 }
 
 void HttpsApi::Impl::sim_state(httplib::Response& res) {

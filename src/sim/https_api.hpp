@@ -19,6 +19,12 @@
 //   wrong user or password, or the refuse-login fault   {"message":"JS_ERR_NO_PRIV",..}
 //   locked out (SessionRegistry: 3 consecutive failures lock logins for 10 s, whatever the
 //   credentials)                                        {"message":"JS_ERR_LOGIN_DELAY",..}
+//   POST /ribcl               RIBCL (docs/ribcl.md): one XML document with the login inside;
+//                             200 text/xml, several concatenated documents as iLO 4 sends
+//                             them. A refused login (wrong user or password, the lock-out,
+//                             refuse-login) answers STATUS 0x005F "Login failed." and counts
+//                             as a failed login; commands run through Hooks::ribcl; an
+//                             unparsable body or an unknown command gets STATUS 0x0001.
 // JS_ERR_LOGIN_DELAY is the simulator's own name (no capture shows the iLO's lock-out reply);
 // it echoes the login_delay field. Bodies the server cannot parse get 400 JS_ERR_BAD_REQUEST
 // (also ours).
@@ -33,6 +39,9 @@
 //                             {"sense":"072700",..} when the target refused, 502 if the
 //                             connection broke first, 400 for a malformed body (64 KiB at most)
 //   POST /sim/sessions/expire 200 {"expired":N}: every web session ends now (renewal tests)
+//   POST /sim/password        {"password":".."}: the account's password from now on, as if
+//                             an administrator changed it (live sessions stay); 200 {}, or
+//                             400 if the body has no non-empty string "password".
 // Power is deliberately absent: it only comes through the console protocol.
 //
 // Threads: requests are served on httplib's worker threads, which touch only ctx.sessions and
@@ -52,6 +61,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ribcl/ribcl_reply.hpp"
+#include "ribcl/ribcl_request.hpp"
 #include "sim/sim_context.hpp"
 
 namespace ilo::sim {
@@ -77,6 +88,9 @@ class HttpsApi {
     std::function<bool()> usb_read_all{};  // the same for the floppy/USB-key medium
     // Writes whole blocks at an LBA of the floppy/USB-key medium and waits for the outcome.
     std::function<UsbWriteResult(std::uint32_t lba, std::vector<std::uint8_t> data)> usb_write{};
+    // Runs one RIBCL command (the login already checked) and gives its reply document; empty:
+    // every command is unknown.
+    std::function<ribcl::ReplyDocument(const ribcl::Command&)> ribcl{};
     // The console and VM ports actually bound {rc_port, vm_port}, reported by rc_info and
     // vm_status (the configured ones may be 0 = any); empty = ctx.config's.
     std::function<std::pair<std::uint16_t, std::uint16_t>()> ports{};

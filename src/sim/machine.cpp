@@ -2,7 +2,9 @@
 #include "sim/machine.hpp"
 
 #include <algorithm>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "sim/hid_keymap.hpp"
 
@@ -22,7 +24,7 @@ constexpr BootLine kPostScript[] = {
     {"Press F9 for System Utilities, F11 for the boot menu", TextConsole::kYellow},
     {"", TextConsole::kGrey},
 };
-constexpr std::string_view kBootFromDisk = "Booting from the first boot device...";
+constexpr std::string_view kBootFromDisk = "Booting from hard disk...";
 constexpr std::string_view kBootFromCd = "Booting from CD-ROM...";
 constexpr BootLine kOsScript[] = {
     {"ilo-sim simulated Linux console", TextConsole::kCyan},
@@ -111,9 +113,7 @@ void Machine::tick(TimePoint now) {
           console_.write(kPostScript[step].text, kPostScript[step].colour);
           console_.write("\n");
         } else if (step == kBootDeviceStep) {
-          console_.write(boot_disc_ ? kBootFromCd : kBootFromDisk);
-          console_.write("\n");
-          if (boot_disc_) {
+          if (boot_device_step() == BootDevice::cd) {
             cd_waiting_ = true;  // until the drive has read the disc (cd_boot_done)
             ++cd_boots_;
           }
@@ -131,6 +131,48 @@ void Machine::tick(TimePoint now) {
     case PowerPhase::running:
       break;
   }
+}
+
+BootDevice Machine::boot_device_step() {
+  std::vector<BootDevice> tries;
+  const bool one_time = one_time_boot_ != BootDevice::normal;
+  if (one_time) tries.push_back(one_time_boot_);
+  one_time_boot_ = BootDevice::normal;  // used by this boot, whatever it finds
+  tries.insert(tries.end(), options_.boot_order.begin(), options_.boot_order.end());
+  tries.push_back(BootDevice::hdd);
+  bool first = true;
+  for (const BootDevice d : tries) {
+    // The one-time device was asked for by name: when it cannot boot, say so, as a BIOS does;
+    // the boot order's devices are skipped silently.
+    const bool asked = std::exchange(first, false) && one_time;
+    switch (d) {
+      case BootDevice::cd:
+        if (!boot_disc_) {
+          if (asked) console_.write("No bootable medium on CDROM, trying the next device\n");
+          continue;
+        }
+        console_.write(kBootFromCd);
+        console_.write("\n");
+        last_boot_device_ = d;
+        return d;
+      case BootDevice::hdd:
+      case BootDevice::normal:
+        console_.write(kBootFromDisk);
+        console_.write("\n");
+        last_boot_device_ = BootDevice::hdd;
+        return BootDevice::hdd;
+      case BootDevice::usb:
+      case BootDevice::floppy:
+      case BootDevice::network:
+        // Nothing to boot from behind them in this machine.
+        if (asked) {
+          console_.write("No bootable medium on " + std::string(ribcl::ribcl_boot_name(d)) +
+                         ", trying the next device\n");
+        }
+        continue;
+    }
+  }
+  return BootDevice::hdd;  // not reached: the disk always boots
 }
 
 void Machine::keyboard(std::uint8_t modifiers, const std::array<std::uint8_t, 6>& keys) {

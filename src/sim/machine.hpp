@@ -1,24 +1,28 @@
 // The simulated server behind the simulated iLO: its power, its text console (POST banner, the
-// boot from the disk or from the virtual CD-ROM, a shell prompt that echoes typed keys as a
-// Linux console does), its keyboard and pointer. Time is passed in (tick), so tests drive it
-// deterministically; it does no I/O, knows nothing of the wire and does not read the disc (the
-// virtual-media server does, when cd_boots() changes). The network servers poll
-// power_generation()/screen generation to notice changes.
+// boot from the disk or the virtual CD-ROM by boot order and one-time boot, a shell prompt that
+// echoes typed keys as a Linux console does), its keyboard and pointer. Time is passed in
+// (tick), so tests drive it deterministically; it does no I/O, knows nothing of the wire and
+// does not read the disc (the virtual-media server does, when cd_boots() changes). The network
+// servers poll power_generation()/screen generation to notice changes.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rc/input_messages.hpp"
+#include "ribcl/boot_device.hpp"
 #include "sim/text_console.hpp"
 
 namespace ilo::sim {
 
 // The console's power button actions (docs/rc-input.md#power), as the input parser delivers them.
 using rc::PowerAction;
+// Boot devices, named as RIBCL names them (normal = no one-time boot).
+using ribcl::BootDevice;
 
 enum class PowerPhase : std::uint8_t {
   off,
@@ -39,6 +43,12 @@ class Machine {
     std::chrono::milliseconds shutdown_delay{1500};  // momentary press while on
     std::chrono::milliseconds cycle_off_time{800};   // cold boot: time spent off
     bool start_on = true;
+    // The persistent boot order: the first bootable device boots. The CD-ROM is bootable with
+    // a disc in the virtual drive, the disk always; USB, floppy and network never are here
+    // (no medium or server behind them), and the disk is the last resort of every order.
+    // {cd, hdd} is the default ("boots the CD when one is in"); {hdd, cd} is "an installed
+    // server", which boots the CD only when told to once.
+    std::vector<BootDevice> boot_order{BootDevice::cd, BootDevice::hdd};
   };
 
   Machine(const Options& options, TimePoint now);
@@ -56,12 +66,24 @@ class Machine {
   // client reports comes back exactly, at every screen size up to 3000 pixels.
   void pointer(int abs_x, int abs_y, std::uint8_t buttons);
 
-  // The boot device: with a disc in the virtual drive (the virtual-media server says so) the
-  // boot after POST is from the CD-ROM: the machine prints "Booting from CD-ROM...", counts a
-  // CD-ROM boot and waits until cd_boot_done() (the server has read the disc, printing its
-  // progress, or failed) before it starts the OS and its prompt. Without a disc it boots from
-  // the disk at once. Taking the disc away during the wait ends the wait.
+  // The boot device: when the CD-ROM's turn comes (boot order, one-time boot) and a disc is in
+  // the virtual drive (the virtual-media server says so), the boot after POST is from the
+  // CD-ROM: the machine prints "Booting from CD-ROM...", counts a CD-ROM boot and waits until
+  // cd_boot_done() (the server has read the disc, printing its progress, or failed) before it
+  // starts the OS and its prompt. Booting the disk prints "Booting from hard disk..." and goes
+  // on at once. Taking the disc away during the wait ends the wait.
   void set_boot_disc(bool present, TimePoint now);
+  // The one-time boot (RIBCL SET_ONE_TIME_BOOT): the next boot tries this device first, then
+  // the boot order; the setting is cleared when that boot picks its device. normal clears it.
+  void set_one_time_boot(BootDevice device) noexcept { one_time_boot_ = device; }
+  [[nodiscard]] BootDevice one_time_boot() const noexcept { return one_time_boot_; }
+  [[nodiscard]] const std::vector<BootDevice>& boot_order() const noexcept {
+    return options_.boot_order;
+  }
+  // The device the last boot used (nullopt before the first boot got that far).
+  [[nodiscard]] std::optional<BootDevice> last_boot_device() const noexcept {
+    return last_boot_device_;
+  }
   void cd_boot_done(TimePoint now);
   [[nodiscard]] bool cd_boot_pending() const noexcept { return cd_waiting_; }
   // Counts CD-ROM boots started; a new value means: read the disc now.
@@ -91,6 +113,8 @@ class Machine {
   void power_off();
   void update_status();
   void type_key(std::uint8_t usage, std::uint8_t modifiers);
+  // Picks the boot device (consuming the one-time boot) and prints the boot line(s).
+  BootDevice boot_device_step();
 
   Options options_;
   TextConsole console_;
@@ -98,6 +122,8 @@ class Machine {
   TimePoint deadline_{};
   std::size_t boot_step_ = 0;    // POST lines, the boot device line, then the OS lines
   bool boot_disc_ = false;
+  BootDevice one_time_boot_ = BootDevice::normal;
+  std::optional<BootDevice> last_boot_device_;
   bool cd_waiting_ = false;
   std::uint64_t cd_boots_ = 0;
   bool reboot_wanted_ = false;   // Ctrl-Alt-Delete: reboot at the next tick

@@ -1,5 +1,6 @@
 // ilo-sim: a simulated HPE iLO 4 on this machine, for tests and the demo. This file is only the
 // process shell: options, the password file, signals, the ready line on stdout.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -39,6 +40,26 @@ bool parse_resolution(const std::string& text, int& w, int& h, std::string& erro
   return true;
 }
 
+// "hdd,cd" -> {hdd, cd}: boot words (cd, usb, floppy, hdd, network), each at most once.
+bool parse_boot_order(const std::string& text, std::vector<ilo::sim::BootDevice>& order,
+                      std::string& error) {
+  order.clear();
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', at);
+    const std::string word = text.substr(at, comma == std::string::npos ? comma : comma - at);
+    const auto device = ilo::ribcl::parse_boot_word(word);
+    if (!device || *device == ilo::sim::BootDevice::normal ||
+        std::find(order.begin(), order.end(), *device) != order.end()) {
+      error = "--boot-order takes distinct words of cd, usb, floppy, hdd, network, e.g. hdd,cd";
+      return false;
+    }
+    order.push_back(*device);
+    if (comma == std::string::npos) return true;
+    at = comma + 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,6 +68,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> faults;
   std::uint64_t seed = 1;
   std::string replay;
+  std::string boot_order = "cd,hdd";
 
   CLI::App app{"ilo-sim: a simulated HPE iLO 4 (HTTPS API, remote console, virtual media) for "
                "tests and demos. Prints one JSON line on stdout when ready."};
@@ -79,10 +101,17 @@ int main(int argc, char** argv) {
   app.add_option("--busy-timeout", config.busy_timeout_ms,
                  "ms a client told the console is busy may take to answer (seize or share)")
       ->check(CLI::Range(1, 3600000))->capture_default_str();
+  app.add_option("--boot-order", boot_order,
+                 "persistent boot order, e.g. hdd,cd for an installed server (the disk is always "
+                 "the last resort)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   std::string error;
   if (!parse_resolution(resolution, config.width, config.height, error)) {
+    fmt::print(stderr, "ilo-sim: {}\n", error);
+    return 2;
+  }
+  if (!parse_boot_order(boot_order, config.boot_order, error)) {
     fmt::print(stderr, "ilo-sim: {}\n", error);
     return 2;
   }

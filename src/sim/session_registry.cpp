@@ -36,9 +36,8 @@ void SessionRegistry::expire(TimePoint now) {
   std::erase_if(sessions_, [&](const WebSession& s) { return s.expires <= now; });
 }
 
-LoginResult SessionRegistry::login(const std::string& user, const std::string& password,
-                                   TimePoint now, WebSession& out) {
-  std::lock_guard lock(mutex_);
+LoginResult SessionRegistry::verify_locked(const std::string& user, const std::string& password,
+                                           TimePoint now) {
   if (refuse_logins_) return LoginResult::refused_by_fault;
   if (now < locked_until_) {
     ++failed_logins_;
@@ -57,6 +56,25 @@ LoginResult SessionRegistry::login(const std::string& user, const std::string& p
     return LoginResult::bad_credentials;
   }
   consecutive_failures_ = 0;
+  return LoginResult::ok;
+}
+
+LoginResult SessionRegistry::check_credentials(const std::string& user,
+                                               const std::string& password, TimePoint now) {
+  std::lock_guard lock(mutex_);
+  return verify_locked(user, password, now);
+}
+
+void SessionRegistry::set_password(std::string password) {
+  std::lock_guard lock(mutex_);
+  OPENSSL_cleanse(password_.data(), password_.size());
+  password_ = std::move(password);
+}
+
+LoginResult SessionRegistry::login(const std::string& user, const std::string& password,
+                                   TimePoint now, WebSession& out) {
+  std::lock_guard lock(mutex_);
+  if (const auto r = verify_locked(user, password, now); r != LoginResult::ok) return r;
   expire(now);
   if (static_cast<int>(sessions_.size()) >= policy_.max_sessions) sessions_.erase(sessions_.begin());
   WebSession s;

@@ -42,6 +42,13 @@ class SessionRegistry {
   // On success fills `out` with the new session.
   LoginResult login(const std::string& user, const std::string& password, TimePoint now,
                     WebSession& out);
+  // The same check as login() (lock-out and failure counting included) without making a
+  // session: RIBCL carries the credentials in every request.
+  LoginResult check_credentials(const std::string& user, const std::string& password,
+                                TimePoint now);
+  // The account's password from now on (test hook: an administrator changed it); live
+  // sessions stay, as they do on an iLO.
+  void set_password(std::string password);
   void logout(const std::string& session_key);
   // The live session with this key (its expiry is pushed back), or nullopt.
   std::optional<WebSession> touch(const std::string& session_key, TimePoint now);
@@ -65,6 +72,7 @@ class SessionRegistry {
 
  private:
   void expire(TimePoint now);
+  LoginResult verify_locked(const std::string& user, const std::string& password, TimePoint now);
 
   mutable std::mutex mutex_;  // guards everything below
   std::string user_;

@@ -36,12 +36,16 @@ struct SimConfig {
   int seize_countdown_s = 5;               // countdown sent to an owner asked to give way
   int busy_timeout_ms = 60000;             // after 'S': how long the client may take to answer
   int vm_poll_interval_ms = 500;           // idle virtual drive: GET EVENT STATUS NOTIFICATION
+  std::vector<BootDevice> boot_order{BootDevice::cd, BootDevice::hdd};  // --boot-order
 };
 
 struct SimContext {
   SimContext(SimConfig c, Machine::TimePoint now)
       : config(std::move(c)),
-        machine(Machine::Options{.width = config.width, .height = config.height}, now),
+        machine(Machine::Options{.width = config.width,
+                                 .height = config.height,
+                                 .boot_order = config.boot_order},
+                now),
         sessions(config.user, config.password) {}
 
   const SimConfig config;

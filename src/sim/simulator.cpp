@@ -11,6 +11,7 @@
 #include "rc/framebuffer.hpp"
 #include "sim/console_server.hpp"
 #include "sim/https_api.hpp"
+#include "sim/ribcl_commands.hpp"
 #include "sim/vm_server.hpp"
 #include "vm/sha256.hpp"
 
@@ -28,6 +29,12 @@ const char* phase_name(PowerPhase p) {
     case PowerPhase::cycling: return "cycling";
   }
   return "?";
+}
+
+nlohmann::json boot_order_words(const std::vector<BootDevice>& order) {
+  nlohmann::json words = nlohmann::json::array();
+  for (const auto d : order) words.push_back(ribcl::boot_word(d));
+  return words;
 }
 
 }  // namespace
@@ -117,6 +124,10 @@ std::error_code Simulator::start(std::string& error) {
   hooks.usb_write = [this](std::uint32_t lba, std::vector<std::uint8_t> data) {
     return usb_write(lba, std::move(data));
   };
+  hooks.ribcl = [this](const ribcl::Command& command) {
+    return on_network_thread(
+        [this, &command] { return run_ribcl_command(ctx_.machine, command); });
+  };
   // rc_info reports the ports actually bound (they may have been 0 = any).
   hooks.ports = [this] { return std::pair{console_->port(), vm_->port()}; };
   https_ = std::make_unique<HttpsApi>(ctx_, std::move(hooks));
@@ -184,6 +195,11 @@ nlohmann::json Simulator::state() const {
         {"sha256", screen_sha256()}}},
       {"pointer", {{"x", m.pointer_x()}, {"y", m.pointer_y()}, {"buttons", m.pointer_buttons()}}},
       {"keys_typed", m.keys_typed()},
+      {"boot_order", boot_order_words(m.boot_order())},
+      {"one_time_boot", ribcl::boot_word(m.one_time_boot())},
+      {"last_boot_device", m.last_boot_device() ? nlohmann::json(ribcl::boot_word(
+                                                      *m.last_boot_device()))
+                                                : nlohmann::json(nullptr)},
       {"console", console_ ? console_->state() : nlohmann::json{}},
       {"vm", vm_ ? vm_->state() : nlohmann::json{}},
       {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},

@@ -271,8 +271,8 @@ TEST(Mount, TreeHasTheControlFiles) {
     names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"keyboard", "mouse", "power", "screen.png",
-                                             "screen.ppm", "status"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"boot", "keyboard", "mouse", "power",
+                                             "screen.png", "screen.ppm", "status"}));
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("power").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -586,6 +586,126 @@ TEST(Mount, PowerWords) {
   EXPECT_EQ(write_control(mount.path("power"), "cycle\n"), 0);
   EXPECT_TRUE(wait_until([&] { return sim.state()["boots"].get<int>() > boots + 1; }, 10s));
   EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "on"); }, 10s));
+}
+
+// ---- one-time boot (the `boot` file, RIBCL) ----
+
+// The simulator's machine boots when it starts; a one-time boot set before that boot picked its
+// device would be used (and cleared) by it. Tests that count boots wait for the prompt first.
+bool first_boot_done(const SimProcess& sim) {
+  const auto s = sim.state();
+  return s.is_object() && s["phase"] == "running" && s["last_boot_device"].is_string();
+}
+
+TEST(MountBoot, RoundTripAndJunkIsEinval) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return first_boot_done(sim); }, 15s)) << sim.state().dump();
+  EXPECT_EQ(read_file(mount.path("boot")), "normal\n");
+  for (const std::string word : {"cd", "usb", "floppy", "hdd", "network", "normal", "cd"}) {
+    EXPECT_EQ(write_control(mount.path("boot"), word + "\n"), 0) << word;
+    EXPECT_EQ(sim.state()["one_time_boot"], word);
+    EXPECT_EQ(read_file(mount.path("boot")), word + "\n");
+  }
+  EXPECT_EQ(write_control(mount.path("boot"), "hdd"), 0);  // no newline: fine
+  EXPECT_EQ(read_file(mount.path("boot")), "hdd\n");
+  // Anything but one whole word changes nothing.
+  const std::vector<std::string> junk_writes = {"CD\n",  "cd \n",   " cd\n", "cdrom\n",
+                                                "cd\nhdd\n", "\n", "hdd\n\n", "pxe\n",
+                                                std::string("cd\0", 3)};
+  for (const auto& junk : junk_writes) {
+    EXPECT_EQ(write_control(mount.path("boot"), junk), EINVAL) << junk;
+  }
+  EXPECT_EQ(sim.state()["one_time_boot"], "hdd");
+  const auto status = mount.status();
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["boot"]["one_time_boot"], "hdd");
+  EXPECT_TRUE(status["boot"]["last_error"].is_null()) << status.dump();
+  EXPECT_EQ(status["boot"]["failures"], 0);
+}
+
+// An installed server (disk first): `echo cd > boot` and a power cycle boot the CD exactly once.
+TEST(MountBoot, InstalledServerBootsTheCdExactlyOnce) {
+  auto args = fast_sim();
+  args.insert(args.end(), {"--boot-order", "hdd,cd"});
+  SimProcess sim(args);
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = make_iso(work.path(), "ILOFS_BOOT", 1'000'000);
+  ASSERT_FALSE(iso.empty()) << "xorriso failed";
+  const std::string bytes = read_file(iso);
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_EQ(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/'").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return vm_state(sim)["volume_id"] == "ILOFS_BOOT"; }, 15s))
+      << vm_state(sim).dump();
+  ASSERT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "on\n"; }, 15s));
+  ASSERT_TRUE(wait_until([&] { return first_boot_done(sim); }, 15s)) << sim.state().dump();
+  // With a disc in, the disk still comes first.
+  auto state = sim.state();
+  EXPECT_EQ(state["boot_order"], (json{"hdd", "cd"}));
+  EXPECT_EQ(state["last_boot_device"], "hdd");
+  EXPECT_EQ(vm_state(sim)["reads_completed"], 0);
+
+  ASSERT_EQ(write_control(mount.path("boot"), "cd\n"), 0);
+  EXPECT_EQ(sim.state()["one_time_boot"], "cd");
+  const int boots = sim.state()["boots"].get<int>();
+  ASSERT_EQ(write_control(mount.path("power"), "cycle\n"), 0);
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = sim.state();
+    return s["boots"].get<int>() > boots && s["last_boot_device"] == "cd";
+  }, 15s)) << sim.state().dump();
+  EXPECT_EQ(sim.state()["one_time_boot"], "normal");  // used up by that boot
+  EXPECT_EQ(read_file(mount.path("boot")), "normal\n");
+  // The simulated BIOS read the whole disc and printed its SHA-256.
+  ASSERT_TRUE(wait_until([&] { return vm_state(sim)["reads_completed"] == 1; }, 30s))
+      << vm_state(sim).dump();
+  EXPECT_EQ(vm_state(sim)["last_read_sha256"], sha256_hex(bytes));
+  EXPECT_TRUE(wait_until([&] {
+    return ilo::test::state_text(sim.state()).find("SHA-256 " + sha256_hex(bytes)) !=
+           std::string::npos;
+  }, 10s)) << ilo::test::state_text(sim.state());
+
+  // The next cycle boots the disk again; the disc is not read again.
+  ASSERT_EQ(write_control(mount.path("power"), "cycle\n"), 0);
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = sim.state();
+    return s["boots"].get<int>() > boots + 1 && s["last_boot_device"] == "hdd" &&
+           ilo::test::state_text(s).find("Booting from hard disk...") != std::string::npos;
+  }, 15s)) << sim.state().dump();
+  EXPECT_EQ(vm_state(sim)["reads_completed"], 1);
+  EXPECT_EQ(sim.state()["one_time_boot"], "normal");
+}
+
+// The iLO refuses the RIBCL login (its password was changed under the mount): EIO, and the
+// reason in the log and in `status`; the password is in neither.
+TEST(MountBoot, RefusedRibclLoginIsEioWithAMessage) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_EQ(sim.post("/sim/password", R"({"password":"changed-by-the-admin"})"), 200);
+  EXPECT_EQ(write_control(mount.path("boot"), "cd\n"), EIO);
+  EXPECT_EQ(sim.state()["one_time_boot"], "normal");
+  EXPECT_LT(::open(mount.path("boot").c_str(), O_RDONLY), 0);
+  EXPECT_EQ(errno, EIO);
+  const auto status = mount.status();
+  ASSERT_TRUE(status.is_object());
+  const std::string error = status["boot"]["last_error"].is_string()
+                                ? status["boot"]["last_error"].get<std::string>()
+                                : std::string();
+  EXPECT_NE(error.find("refused the RIBCL login"), std::string::npos) << status.dump();
+  EXPECT_NE(error.find("Login failed"), std::string::npos) << status.dump();
+  EXPECT_EQ(status["boot"]["failures"], 2);
+  EXPECT_NE(status["errors"].dump().find("refused the RIBCL login"), std::string::npos);
+  const std::string log = mount.log();
+  EXPECT_NE(log.find("refused the RIBCL login"), std::string::npos) << log;
+  EXPECT_EQ(log.find(SimProcess::password()), std::string::npos);
+  EXPECT_EQ(status.dump().find(SimProcess::password()), std::string::npos);
+  // The web session is untouched: the console and drives keep working.
+  EXPECT_EQ(status["connections"]["web"]["state"], "up");
 }
 
 // Decodes a PNG to RGB8 (libspng).

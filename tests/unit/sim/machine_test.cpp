@@ -1,5 +1,6 @@
-// The simulated machine: power actions and their timing, boot banner and boot device, typed
-// keys (Ctrl, keypad, Ctrl-Alt-Delete), the pointer's pixel mapping, rendering.
+// The simulated machine: power actions and their timing, boot banner and boot device (boot
+// order, one-time boot), typed keys (Ctrl, keypad, Ctrl-Alt-Delete), the pointer's pixel
+// mapping, rendering; and the RIBCL commands run against it.
 #include "sim/machine.hpp"
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "rc/pointer_state.hpp"
+#include "ribcl/ribcl_reply.hpp"
+#include "sim/ribcl_commands.hpp"
 
 namespace ilo::sim {
 namespace {
@@ -261,9 +264,78 @@ TEST_F(MachineTest, BootsFromTheDiskWithoutADisc) {
   EXPECT_EQ(m.phase(), PowerPhase::running);
   const auto rows = rows_from(m.console(), "Booting from");
   ASSERT_EQ(rows.size(), 4u) << joined(m.console());
-  EXPECT_EQ(rows[0], "Booting from the first boot device...");
+  EXPECT_EQ(rows[0], "Booting from hard disk...");
   EXPECT_EQ(rows[1], "ilo-sim simulated Linux console");
   EXPECT_EQ(rows[3], "root@ilo-sim:~#");
+}
+
+// An installed server (disk first) boots the disc only when told to once, and only once.
+TEST(MachineBootOrder, OneTimeBootOverridesTheOrderForOneBoot) {
+  const Machine::TimePoint t0{};
+  Machine m{Machine::Options{.boot_order = {BootDevice::hdd, BootDevice::cd}}, t0};
+  m.set_boot_disc(true, t0);
+  m.tick(t0 + 10s);
+  EXPECT_EQ(m.last_boot_device(), BootDevice::hdd);
+  EXPECT_EQ(m.cd_boots(), 0u);
+
+  m.set_one_time_boot(BootDevice::cd);
+  EXPECT_EQ(m.one_time_boot(), BootDevice::cd);
+  m.power(PowerAction::cold_boot, t0 + 11s);
+  m.tick(t0 + 12s);   // back on
+  m.tick(t0 + 20s);   // POST done: the disc boots
+  EXPECT_EQ(m.last_boot_device(), BootDevice::cd);
+  EXPECT_EQ(m.one_time_boot(), BootDevice::normal);  // cleared by that boot
+  EXPECT_EQ(m.cd_boots(), 1u);
+  EXPECT_NE(joined(m.console()).find("Booting from CD-ROM..."), std::string::npos);
+  m.cd_boot_done(t0 + 21s);
+
+  m.power(PowerAction::reset, t0 + 30s);
+  m.tick(t0 + 40s);
+  EXPECT_EQ(m.last_boot_device(), BootDevice::hdd);
+  EXPECT_EQ(m.cd_boots(), 1u);
+  EXPECT_NE(joined(m.console()).find("Booting from hard disk..."), std::string::npos);
+}
+
+TEST(MachineBootOrder, OneTimeDeviceWithoutMediumFallsBackToTheOrder) {
+  const Machine::TimePoint t0{};
+  Machine m{Machine::Options{}, t0};  // cd, hdd; no disc
+  m.tick(t0 + 10s);
+  for (const auto d : {BootDevice::usb, BootDevice::network, BootDevice::cd}) {
+    m.set_one_time_boot(d);
+    m.power(PowerAction::reset, t0 + 11s);
+    m.tick(t0 + 20s);
+    EXPECT_EQ(m.last_boot_device(), BootDevice::hdd);
+    EXPECT_EQ(m.one_time_boot(), BootDevice::normal);
+  }
+  EXPECT_NE(joined(m.console()).find("No bootable medium on CDROM"), std::string::npos)
+      << "the last one-time device was the empty CD-ROM" << joined(m.console());
+  // The default order boots a disc when one is in.
+  m.set_boot_disc(true, t0 + 21s);
+  m.power(PowerAction::reset, t0 + 22s);
+  m.tick(t0 + 30s);
+  EXPECT_EQ(m.last_boot_device(), BootDevice::cd);
+}
+
+TEST(MachineRibcl, CommandsReadAndSetTheMachine) {
+  const Machine::TimePoint t0{};
+  Machine m{Machine::Options{}, t0};
+  auto r = run_ribcl_command(m, ribcl::get_one_time_boot());
+  ASSERT_EQ(r.status, 0u);
+  ASSERT_TRUE(r.payload);
+  EXPECT_EQ(ribcl::parse_one_time_boot(ribcl::build_reply({r})).value(), BootDevice::normal);
+  r = run_ribcl_command(m, ribcl::set_one_time_boot(BootDevice::floppy));
+  EXPECT_EQ(r.status, 0u);
+  EXPECT_EQ(m.one_time_boot(), BootDevice::floppy);
+  r = run_ribcl_command(m, ribcl::get_host_power_status());
+  EXPECT_TRUE(ribcl::parse_host_power(ribcl::build_reply({r})).value());
+  m.power(PowerAction::press_and_hold, t0);
+  r = run_ribcl_command(m, ribcl::get_host_power_status());
+  EXPECT_FALSE(ribcl::parse_host_power(ribcl::build_reply({r})).value());
+  EXPECT_EQ(run_ribcl_command(m, {"SERVER_INFO", "read", "NOPE", std::nullopt}).status,
+            kRibclSyntaxError);
+  EXPECT_EQ(run_ribcl_command(m, {"SERVER_INFO", "write", "SET_ONE_TIME_BOOT", "RBSU"}).status,
+            kRibclSyntaxError);
+  EXPECT_EQ(m.one_time_boot(), BootDevice::floppy);
 }
 
 TEST_F(MachineTest, CdBootEndsWhenTheDiscGoesAwayOrThePowerDoes) {
