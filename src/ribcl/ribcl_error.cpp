@@ -1,32 +1,32 @@
 // The error category of the RIBCL payload layer (see ribcl_error.hpp).
 #include "ribcl/ribcl_error.hpp"
 
+#include <cerrno>
+
+#include "errors/enum_category.hpp"
+
 namespace ilo::ribcl {
 namespace {
 
-class RibclCategory final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "ilo.ribcl"; }
-  std::string message(int c) const override {
-    switch (static_cast<RibclError>(c)) {
-      case RibclError::too_large: return "RIBCL reply too large";
-      case RibclError::malformed: return "RIBCL reply is not well-formed XML";
-      case RibclError::no_documents: return "empty RIBCL reply";
-      case RibclError::login_failed: return "RIBCL login failed";
-      case RibclError::ilo_status: return "the iLO reported a RIBCL error";
-      case RibclError::missing_element: return "RIBCL reply lacks the expected element";
-      case RibclError::bad_value: return "RIBCL reply holds an unknown value";
-      case RibclError::bad_request: return "RIBCL request cannot be built";
-    }
-    return "unknown RIBCL error";
+ErrorInfo describe(RibclError e) noexcept {
+  switch (e) {
+    case RibclError::too_large: return {"RIBCL reply too large", EMSGSIZE};
+    case RibclError::malformed: return {"RIBCL reply is not well-formed XML", EBADMSG};
+    case RibclError::no_documents: return {"empty RIBCL reply", EBADMSG};
+    case RibclError::login_failed: return {"RIBCL login failed", EACCES};
+    case RibclError::ilo_status: return {"the iLO reported a RIBCL error", 0};
+    case RibclError::missing_element:
+      return {"RIBCL reply lacks the expected element", EBADMSG};
+    case RibclError::bad_value: return {"RIBCL reply holds an unknown value", EBADMSG};
+    case RibclError::bad_request: return {"RIBCL request cannot be built", EINVAL};
   }
-};
+  return {};
+}
 
 }  // namespace
 
 const std::error_category& ribcl_category() noexcept {
-  static const RibclCategory c;
-  return c;
+  return enum_category<RibclError, describe>("ilo.ribcl", "unknown RIBCL error");
 }
 
 std::string sanitise_message(std::string_view message, std::size_t limit) {

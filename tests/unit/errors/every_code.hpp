@@ -14,6 +14,7 @@
 #include "net/net_error.hpp"
 #include "rc/rc_error.hpp"
 #include "rest/rest_error.hpp"
+#include "ribcl/ribcl_error.hpp"
 #include "session/session_owner.hpp"
 #include "sim/replay_error.hpp"
 #include "sim/tls_identity.hpp"
@@ -38,7 +39,8 @@ inline std::vector<CategoryRow> every_category() {
       {&rest::rest_category(), static_cast<int>(rest::RestError::not_utf8)},
       {&http::http_category(), static_cast<int>(http::HttpError::not_logged_in)},
       {&image::image_category(), static_cast<int>(image::ImageError::truncated)},
-      {&vm::vm_category(), static_cast<int>(vm::VmError::medium_io)},
+      {&vm::vm_category(), static_cast<int>(vm::VmError::medium_write)},
+      {&ribcl::ribcl_category(), static_cast<int>(ribcl::RibclError::bad_request)},
       {&crypto::cipher_category(), static_cast<int>(crypto::CipherError::bad_cipher_id)},
       {&session::session_category(), static_cast<int>(session::SessionError::stopped)},
       {&sim::tls_identity_category(), static_cast<int>(sim::TlsIdentityError::bad_address)},
@@ -134,6 +136,16 @@ inline std::vector<CodeRow> every_code() {
       {VmError::reply_too_large, EMSGSIZE},
       {VmError::read_past_end, EINVAL},
       {VmError::medium_io, EIO},
+      {VmError::write_past_end, EINVAL},
+      {VmError::medium_write, EIO},
+      {ribcl::RibclError::too_large, EMSGSIZE},
+      {ribcl::RibclError::malformed, EBADMSG},
+      {ribcl::RibclError::no_documents, EBADMSG},
+      {ribcl::RibclError::login_failed, EACCES},
+      {ribcl::RibclError::ilo_status, EIO},
+      {ribcl::RibclError::missing_element, EBADMSG},
+      {ribcl::RibclError::bad_value, EBADMSG},
+      {ribcl::RibclError::bad_request, EINVAL},
       {CipherError::unavailable, ENOTSUP},
       {CipherError::bad_cipher_id, EINVAL},
       {SessionError::unreachable, ENOTCONN},
