@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "net/rc_connect.hpp"
+#include "net/busy_policy.hpp"
 
 struct fuse_args;
 

@@ -15,17 +15,11 @@
 
 #include <asio.hpp>
 
+#include "net/busy_policy.hpp"
 #include "rc/client_handshake.hpp"
 #include "rc/connect_request.hpp"
 
 namespace ilo::net {
-
-// What to do when the console is in use ('S'/'Y', docs/rc-handshake.md#busy-seize-and-share).
-enum class BusyPolicy : std::uint8_t {
-  fail,   // cancel: the attempt fails with rc::RcError::cancelled
-  seize,  // send 55 00 and wait for R (granted) or Q (refused)
-  share,  // send 56 00; what follows depends on rc::ClientHandshakeOptions::share
-};
 
 struct RcConnectOptions {
   std::chrono::milliseconds handshake_timeout{10'000};

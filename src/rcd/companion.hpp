@@ -14,8 +14,8 @@
 #include <string>
 #include <system_error>
 
+#include "net/busy_policy.hpp"
 #include "net/connection_policy.hpp"
-#include "net/rc_connect.hpp"
 #include "rc/input_messages.hpp"
 #include "rc/key_script.hpp"
 #include "rcd/shared_frame.hpp"

@@ -1,7 +1,8 @@
-// Tier 3: a real FUSE mount of `ilofs` against the real `ilo-sim`, both as child processes on
-// 127.0.0.1. Everything goes through ordinary file operations on the mount point and is
-// checked against the simulator's own account (/sim/state). Every mount is unmounted in every
-// exit path (the fixture's destructor). Without /dev/fuse the test exits 77 and says why.
+// The mount suite: a real FUSE mount of `ilofs` against the real `ilo-sim`, both as child
+// processes on 127.0.0.1. Everything goes through ordinary file operations on the mount point
+// and is checked against the simulator's own account (/sim/state). Every mount is unmounted in
+// every exit path (the fixture's destructor). Without /dev/fuse, fusermount3 or xorriso the
+// binary exits 77 and says why.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -27,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "bytes/hex.hpp"
+#include "gtest_skips.hpp"
 #include "sim_process.hpp"
 #include "vm/sha256.hpp"
 
@@ -998,5 +1000,5 @@ int main(int argc, char** argv) {
     return 77;
   }
   ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return ilo::test::run_all_tests_reporting_skips();
 }
