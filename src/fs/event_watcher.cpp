@@ -122,13 +122,6 @@ void EventWatcher::run() {
     if (now.power != last.power) {
       hub_.publish({{"type", "power"}, {"state", power_word(now.power)}}, t);
     }
-    for (std::size_t i = 0; i < now.links.size(); ++i) {
-      if (now.links[i].state != last.links[i].state ||
-          (now.links[i].state != rcd::LinkState::up && now.links[i].error != last.links[i].error &&
-           !now.links[i].error.empty())) {
-        hub_.publish(connection_event(kLinkNames[i], now.links[i]), t);
-      }
-    }
     for (std::size_t i = 0; i < now.media.size(); ++i) {
       const Media& was = last.media[i];
       const Media& is = now.media[i];
@@ -141,6 +134,19 @@ void EventWatcher::run() {
         progress_bytes[i] = is.bytes_served;
         progress_time[i] = t;
       }
+    }
+    // Connections after a medium came or went (the drive connects for it), before `ready`.
+    for (std::size_t i = 0; i < now.links.size(); ++i) {
+      if (now.links[i].state != last.links[i].state ||
+          (now.links[i].state != rcd::LinkState::up && now.links[i].error != last.links[i].error &&
+           !now.links[i].error.empty())) {
+        hub_.publish(connection_event(kLinkNames[i], now.links[i]), t);
+      }
+    }
+    for (std::size_t i = 0; i < now.media.size(); ++i) {
+      const Media& was = last.media[i];
+      const Media& is = now.media[i];
+      const bool replaced = is.inserted && was.inserted && is.name != was.name;
       if (is.inserted && is.ready && (!was.ready || replaced || !was.inserted)) {
         hub_.publish(media_event(kDriveNames[i], "ready", is), t);
       }
