@@ -292,6 +292,7 @@ int main(int argc, char* argv[]) {
   }
   filesystem.load_cache();
   companion.start();
+  // `text` events: pass screen.txt's recogniser here (std::string(const FrameSnapshot&)).
   filesystem.start_events();
   g_started = true;
   startup.succeed();
