@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
@@ -32,6 +33,8 @@
 #include "fs/boot_file.hpp"
 #include "fs/cdrom_drive.hpp"
 #include "fs/errno_map.hpp"
+#include "fs/event_hub.hpp"
+#include "fs/event_watcher.hpp"
 #include "fs/log.hpp"
 #include "fs/status_report.hpp"
 #include "image/png_writer.hpp"
@@ -51,6 +54,7 @@ enum : fuse_ino_t {
   kMouse,
   kStatus,
   kBoot,
+  kEvents,
   kFirstImage = 16,
 };
 
@@ -61,7 +65,7 @@ struct ControlFile {
 };
 constexpr blksize_t kPreferredIo = 1 << 20;  // = max_write (op_init)
 
-constexpr std::array<ControlFile, 7> kControls = {{
+constexpr std::array<ControlFile, 8> kControls = {{
     {kPower, "power", 0644},
     {kScreenPpm, "screen.ppm", 0444},
     {kScreenPng, "screen.png", 0444},
@@ -69,6 +73,7 @@ constexpr std::array<ControlFile, 7> kControls = {{
     {kMouse, "mouse", 0200},
     {kStatus, "status", 0444},
     {kBoot, "boot", 0644},  // size 0 in stat: reading asks the iLO (as sysfs, read to the end)
+    {kEvents, "events", 0444},  // a stream: reads wait for the next event (event_hub.hpp)
 }};
 
 const ControlFile* control_by_ino(fuse_ino_t ino) {
@@ -128,6 +133,7 @@ struct Handle {
   SnapshotPtr data = std::make_shared<const Snapshot>();  // screens, status, power
   int fd = -1;                     // image: the cache file
   bool writer = false;
+  std::uint64_t events = 0;        // `events`: the hub's reader (0: another kind of file)
   ~Handle() {
     if (fd >= 0) ::close(fd);
   }
@@ -469,6 +475,113 @@ struct Filesystem::Impl {
 
   std::mutex mouse_mutex;  // guards mouse_buttons
   std::uint8_t mouse_buttons = 0;
+
+  // ---- events ----
+  // A read with nothing pending is kept (never blocking a worker) and answered by the hub's
+  // listener, an interrupt (EINTR) or the end of the mount (EOF). Lock order: events_mutex
+  // before the hub's own lock; the hub calls its listener with no lock held.
+
+  struct EventWaiter {
+    fuse_req_t read = nullptr;          // a kept read (null: none)
+    std::size_t size = 0;
+    fuse_pollhandle* poll = nullptr;    // a poll to notify (null: none)
+  };
+
+  void events_read(fuse_req_t req, std::uint64_t reader, std::size_t size, bool nonblock) {
+    // Registered before the read is kept, without events_mutex: libfuse calls the function
+    // with its request lock held, and it takes events_mutex.
+    if (!nonblock) fuse_req_interrupt_func(req, &Impl::events_interrupted, this);
+    std::lock_guard lock(events_mutex);
+    const std::string data = hub.take(reader, size);
+    if (!data.empty() || events_stopped) {
+      fuse_reply_buf(req, data.data(), data.size());  // "" after the end: EOF
+    } else if (nonblock) {
+      fuse_reply_err(req, EAGAIN);
+    } else if (fuse_req_interrupted(req) || waiters[reader].read) {
+      fuse_reply_err(req, fuse_req_interrupted(req) ? EINTR : EBUSY);
+    } else {
+      waiters[reader].read = req;
+      waiters[reader].size = size;
+    }
+  }
+
+  static void events_interrupted(fuse_req_t req, void* data) {
+    auto& fs = *static_cast<Impl*>(data);
+    std::lock_guard lock(fs.events_mutex);
+    for (auto& [reader, waiter] : fs.waiters) {
+      if (waiter.read == req) {
+        waiter.read = nullptr;
+        fuse_reply_err(req, EINTR);
+        return;
+      }
+    }
+  }
+
+  unsigned events_poll(std::uint64_t reader, fuse_pollhandle* ph) {
+    std::lock_guard lock(events_mutex);
+    const bool ready = events_stopped || hub.pending(reader);
+    if (ph) {
+      auto& waiter = waiters[reader];
+      if (waiter.poll) fuse_pollhandle_destroy(waiter.poll);
+      waiter.poll = nullptr;
+      if (ready) fuse_pollhandle_destroy(ph);
+      else waiter.poll = ph;
+    }
+    return ready ? POLLIN | POLLRDNORM : 0;
+  }
+
+  // The hub's listener (any thread): answers kept reads that now have data, wakes polls.
+  void events_wake() {
+    std::lock_guard lock(events_mutex);
+    for (auto& [reader, waiter] : waiters) {
+      if (waiter.read) {
+        const std::string data = hub.take(reader, waiter.size);
+        if (!data.empty()) {
+          fuse_reply_buf(waiter.read, data.data(), data.size());
+          waiter.read = nullptr;
+        }
+      }
+      if (waiter.poll && (events_stopped || hub.pending(reader))) {
+        fuse_lowlevel_notify_poll(waiter.poll);
+        fuse_pollhandle_destroy(waiter.poll);
+        waiter.poll = nullptr;
+      }
+    }
+  }
+
+  void events_release(std::uint64_t reader) {
+    std::lock_guard lock(events_mutex);
+    const auto it = waiters.find(reader);
+    if (it != waiters.end()) {
+      if (it->second.read) fuse_reply_err(it->second.read, EBADF);
+      if (it->second.poll) fuse_pollhandle_destroy(it->second.poll);
+      waiters.erase(it);
+    }
+    hub.close_reader(reader);
+  }
+
+  // The end of the mount: kept reads get EOF, polls wake, later reads get EOF.
+  void events_stop() {
+    watcher.stop();
+    std::lock_guard lock(events_mutex);
+    events_stopped = true;
+    for (auto& [reader, waiter] : waiters) {
+      if (waiter.read) fuse_reply_buf(waiter.read, nullptr, 0);
+      waiter.read = nullptr;
+      if (waiter.poll) {
+        fuse_lowlevel_notify_poll(waiter.poll);
+        fuse_pollhandle_destroy(waiter.poll);
+        waiter.poll = nullptr;
+      }
+    }
+  }
+
+  EventHub hub;
+  std::mutex events_mutex;  // guards waiters, events_stopped
+  std::map<std::uint64_t, EventWaiter> waiters;  // by hub reader
+  bool events_stopped = false;
+  // Last: destroyed (its thread joined) before what its listener uses.
+  EventWatcher watcher{context, hub};
 };
 
 namespace {
@@ -656,6 +769,10 @@ int open_control(Impl& fs, fuse_ino_t ino, int flags, Handle& h) {
     }
     case kKeyboard:
     case kMouse: return reads ? EACCES : 0;
+    case kEvents:
+      if (writes) return EACCES;
+      h.events = fs.hub.open_reader();
+      return 0;
     case kBoot: {
       if (!reads) return 0;
       if (!fs.context.boot) return ENOTCONN;
@@ -679,7 +796,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       return;
     }
     fi->direct_io = 1;  // sizes change from one open to the next
-    fi->nonseekable = ino == kKeyboard || ino == kMouse || ino == kPower || ino == kBoot ? 1 : 0;
+    fi->nonseekable =
+        ino == kKeyboard || ino == kMouse || ino == kPower || ino == kBoot || ino == kEvents ? 1
+                                                                                           : 0;
   } else {
     std::lock_guard lock(fs.mutex);
     const auto it = fs.images.find(ino);
@@ -708,9 +827,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // The iLO writes a key's file behind the kernel's back: no cached pages for it.
     fi->keep_cache = writes || image.usb ? 0 : 1;
   }
+  const std::uint64_t reader = handle->events;
   fi->fh = fs.add_handle(std::move(handle));
   if (fuse_reply_open(req, fi) == -ENOENT) {  // interrupted: the kernel will not release it
     fs.remove_handle(fi);
+    if (reader) fs.events_release(reader);
   }
 }
 
@@ -776,6 +897,10 @@ void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_fi
     return;
   }
   Handle& h = *handle;
+  if (h.events) {
+    Impl::of(req).events_read(req, h.events, size, (fi->flags & O_NONBLOCK) != 0);
+    return;
+  }
   if (h.fd >= 0) {
     // Zero-copy where the kernel allows: the reply is spliced from the cache file.
     fuse_bufvec buf = fd_bufvec(size, h.fd, off);
@@ -839,6 +964,18 @@ void op_fsync(fuse_req_t req, fuse_ino_t /*ino*/, int datasync, fuse_file_info* 
   fuse_reply_err(req, 0);
 }
 
+// Only `events` waits for data; every other file is always readable.
+void op_poll(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi, fuse_pollhandle* ph) {
+  auto& fs = Impl::of(req);
+  const auto h = fs.handle(fi);
+  if (!h || !h->events) {
+    if (ph) fuse_pollhandle_destroy(ph);
+    fuse_reply_poll(req, POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+    return;
+  }
+  fuse_reply_poll(req, fs.events_poll(h->events, ph));
+}
+
 void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
   fuse_reply_err(req, 0);
 }
@@ -846,6 +983,7 @@ void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto& fs = Impl::of(req);
   auto h = fs.remove_handle(fi);
+  if (h && h->events) fs.events_release(h->events);
   if (h && h->writer) {
     std::lock_guard lock(fs.mutex);
     const auto it = fs.images.find(ino);
@@ -982,6 +1120,7 @@ fuse_lowlevel_ops make_operations() {
   ops.write_buf = op_write_buf;
   ops.fsync = op_fsync;
   ops.flush = op_flush;
+  ops.poll = op_poll;
   ops.release = op_release;
   ops.unlink = op_unlink;
   ops.symlink = op_symlink;
@@ -1005,6 +1144,15 @@ const fuse_lowlevel_ops& Filesystem::operations() noexcept {
   static const fuse_lowlevel_ops ops = make_operations();
   return ops;
 }
+
+void Filesystem::start_events(std::function<std::string(const rcd::FrameSnapshot&)> reader) {
+  auto& fs = *impl_;
+  fs.hub.set_screen_reader(std::move(reader));
+  fs.hub.set_listener([&fs] { fs.events_wake(); });
+  fs.watcher.start();
+}
+
+void Filesystem::stop_events() { impl_->events_stop(); }
 
 void Filesystem::load_cache() {
   auto& fs = *impl_;

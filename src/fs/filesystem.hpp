@@ -1,14 +1,15 @@
 // The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode
-// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status, boot) and one
-// inode per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into the
-// cache directory or a symlink to a file elsewhere). Handlers are small and reply exactly once;
-// screens and status are snapshots taken at open(). It does not talk
-// to the iLO itself: the CD-ROM drive, the companion and the session owner do.
+// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status, boot, events)
+// and one inode per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into
+// the cache directory or a symlink to a file elsewhere). Handlers are small and reply exactly
+// once; screens and status are snapshots taken at open(), `events` keeps a read until an event.
+// It does not talk to the iLO itself: the CD-ROM drive, the companion and the session owner do.
 #pragma once
 
 #include <sys/types.h>
 
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@ class SessionOwner;
 }
 namespace ilo::rcd {
 class Companion;
+struct FrameSnapshot;
 }
 
 namespace ilo::fs {
@@ -47,6 +49,12 @@ class Filesystem {
   // Images left in the cache by an earlier mount appear again; the first .iso and the first
   // .img are inserted.
   void load_cache();
+
+  // `events` starts reporting (after the mount, before serving): the state watcher runs and
+  // every new frame is read by `screen_reader` (empty: no `text` events).
+  void start_events(std::function<std::string(const rcd::FrameSnapshot&)> screen_reader = {});
+  // Before the session ends: the watcher stops, waiting `events` reads get EOF.
+  void stop_events();
 
   // The operations table; pass `this` as the session's userdata.
   static const fuse_lowlevel_ops& operations() noexcept;

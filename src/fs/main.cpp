@@ -292,6 +292,8 @@ int main(int argc, char* argv[]) {
   }
   filesystem.load_cache();
   companion.start();
+  // `text` events: pass screen.txt's recogniser here (std::string(const FrameSnapshot&)).
+  filesystem.start_events();
   g_started = true;
   startup.succeed();
   ilo::fs::log_info("mounted " + options.host + " on " + options.mountpoint);
@@ -306,6 +308,7 @@ int main(int argc, char* argv[]) {
   // Teardown: the console first, then the drives (DISCONNECT; the key's writes fsynced), then
   // the mount and the login.
   ilo::fs::log_info("unmounting " + options.mountpoint);
+  filesystem.stop_events();  // waiting `events` readers get EOF, so the mount can go
   companion.stop();
   cdrom.stop();
   usb.stop();

@@ -4,6 +4,7 @@
 // every exit path (the fixture's destructor). Without /dev/fuse, fusermount3 or xorriso the
 // binary exits 77 and says why.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -273,7 +275,7 @@ TEST(Mount, TreeHasTheControlFiles) {
     names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"boot", "keyboard", "mouse", "power",
+  EXPECT_EQ(names, (std::vector<std::string>{"boot", "events", "keyboard", "mouse", "power",
                                              "screen.png", "screen.ppm", "status"}));
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("power").c_str(), &st), 0);
@@ -983,6 +985,273 @@ TEST(Mount, NoSecretInTheLog) {
   EXPECT_EQ(log.find(SimProcess::password()), std::string::npos);
 }
 
+// ---- events ----
+
+// One open of `events`: lines read as poll() says they are there (or by blocking reads).
+class EventReader {
+ public:
+  explicit EventReader(const std::string& path, int flags = 0)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags)) {}
+  ~EventReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+  [[nodiscard]] int fd() const { return fd_; }
+
+  // The next line within `timeout`, parsed (null if none came, or the stream ended).
+  json next(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buffer_.find('\n') == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return nullptr;
+      pollfd p{fd_, POLLIN, 0};
+      const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return nullptr;
+      char chunk[4096];
+      const ssize_t got = ::read(fd_, chunk, sizeof chunk);
+      if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (got <= 0) return nullptr;
+      buffer_.append(chunk, static_cast<std::size_t>(got));
+    }
+    const auto end = buffer_.find('\n');
+    const std::string line = buffer_.substr(0, end);
+    buffer_.erase(0, end + 1);
+    all_.push_back(json::parse(line, nullptr, false));
+    return all_.back();
+  }
+  // Lines until one for which `match` is true (that one included); null if none within
+  // `timeout`.
+  template <typename Match>
+  json until(Match match, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      json line = next(left);
+      if (line.is_null()) return nullptr;
+      if (match(line)) return line;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] const std::vector<json>& all() const { return all_; }
+
+ private:
+  int fd_;
+  std::string buffer_;
+  std::vector<json> all_;
+};
+
+bool is_event(const json& j, const char* type, const char* key, const char* value) {
+  return j.is_object() && j["type"] == type && j.contains(key) && j[key] == value;
+}
+
+// Every line is one object with an RFC 3339 UTC time (milliseconds) and a known type.
+void expect_well_formed(const std::vector<json>& lines) {
+  for (const auto& j : lines) {
+    ASSERT_TRUE(j.is_object()) << j.dump();
+    ASSERT_TRUE(j["time"].is_string()) << j.dump();
+    const std::string t = j["time"];
+    EXPECT_EQ(t.size(), 24u) << t;
+    EXPECT_EQ(t[10], 'T') << t;
+    EXPECT_EQ(t.back(), 'Z') << t;
+    const std::string type = j["type"];
+    EXPECT_TRUE(type == "power" || type == "connection" || type == "media" ||
+                type == "screen" || type == "text")
+        << j.dump();
+  }
+}
+
+TEST(MountEvents, PowerCycleInsertReadEjectInOrderWithPoll) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = make_iso(work.path(), "ILOFS_EV", 2'000'000);
+  ASSERT_FALSE(iso.empty()) << "xorriso failed";
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "on\n"; }, 15s));
+
+  EventReader events(mount.path("events"), O_NONBLOCK);
+  ASSERT_GE(events.fd(), 0) << std::strerror(errno);
+  // Nothing has happened since the open: a non-blocking read says so.
+  char byte = 0;
+  EXPECT_EQ(::read(events.fd(), &byte, 1), -1);
+  EXPECT_EQ(errno, EAGAIN);
+  pollfd idle{events.fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&idle, 1, 0), 0);
+  // A second, blocking reader sees the same lines: its reads are kept until there is one.
+  EventReader blocking(mount.path("events"));
+  ASSERT_GE(blocking.fd(), 0);
+  std::string blocked_text;
+  std::thread blocked([&] {
+    char chunk[4096];
+    while (blocked_text.find("\"ejected\"") == std::string::npos) {
+      const ssize_t n = ::read(blocking.fd(), chunk, sizeof chunk);
+      if (n <= 0) break;
+      blocked_text.append(chunk, static_cast<std::size_t>(n));
+    }
+  });
+
+  ASSERT_EQ(write_control(mount.path("power"), "hold\n"), 0);
+  EXPECT_FALSE(events.until([](const json& j) { return is_event(j, "power", "state", "off"); },
+                            15s).is_null());
+  ASSERT_EQ(write_control(mount.path("power"), "press\n"), 0);
+  EXPECT_FALSE(events.until([](const json& j) { return is_event(j, "power", "state", "on"); },
+                            15s).is_null());
+
+  const std::string cmd = "cp '" + iso + "' '" + mount.mountpoint() + "/'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const json inserted =
+      events.until([](const json& j) { return is_event(j, "media", "event", "inserted"); }, 15s);
+  ASSERT_FALSE(inserted.is_null());
+  EXPECT_EQ(inserted["drive"], "cdrom");
+  EXPECT_EQ(inserted["name"], "ILOFS_EV.iso");
+  EXPECT_EQ(inserted["size"], fsys::file_size(iso));
+  EXPECT_FALSE(events.until([](const json& j) { return is_event(j, "media", "event", "ready"); },
+                            15s).is_null());
+  ASSERT_EQ(sim.post("/sim/vm/read-all", "{}"), 202);
+  const json done = events.until([](const json& j) {
+    return is_event(j, "media", "event", "progress") && j["percent"] == 100;
+  }, 30s);
+  ASSERT_FALSE(done.is_null());
+  EXPECT_GE(done["bytes_read"].get<std::uint64_t>(), fsys::file_size(iso));
+
+  ASSERT_EQ(::unlink(mount.path("ILOFS_EV.iso").c_str()), 0);
+  const json ejected =
+      events.until([](const json& j) { return is_event(j, "media", "event", "ejected"); }, 15s);
+  ASSERT_FALSE(ejected.is_null());
+  EXPECT_EQ(ejected["name"], "ILOFS_EV.iso");
+  EXPECT_FALSE(events.until([](const json& j) {
+    return is_event(j, "connection", "link", "cdrom") && j["state"] == "down";
+  }, 15s).is_null());
+
+  // In order: power off, on, then the medium inserted, ready, read, ejected; the CD-ROM
+  // connection came up in between.
+  const auto& lines = events.all();
+  expect_well_formed(lines);
+  std::string dump;
+  for (const auto& j : lines) dump += j.dump() + "\n";
+  SCOPED_TRACE(dump);
+  auto index = [&](auto match, long from = 0) {
+    for (auto i = static_cast<std::size_t>(std::max(from, 0L)); i < lines.size(); ++i) {
+      if (match(lines[i])) return static_cast<long>(i);
+    }
+    return -1L;
+  };
+  const long off = index([](const json& j) { return is_event(j, "power", "state", "off"); });
+  const long on = index([](const json& j) { return is_event(j, "power", "state", "on"); }, off);
+  const long in = index([](const json& j) { return is_event(j, "media", "event", "inserted"); });
+  const long ready = index([](const json& j) { return is_event(j, "media", "event", "ready"); });
+  const long up = index([](const json& j) {
+    return is_event(j, "connection", "link", "cdrom") && j["state"] == "up";
+  });
+  const long out = index([](const json& j) { return is_event(j, "media", "event", "ejected"); });
+  const long down = index([](const json& j) {
+    return is_event(j, "connection", "link", "cdrom") && j["state"] == "down";
+  }, up);
+  EXPECT_GE(off, 0);  EXPECT_LT(off, on);
+  EXPECT_LT(on, in);
+  EXPECT_LT(in, ready);
+  EXPECT_LT(in, up);
+  EXPECT_LT(ready, out);
+  EXPECT_LT(up, out);
+  EXPECT_LT(out, down);  // the drive disconnects for the eject
+
+  blocked.join();
+  // The blocking reader got the same lines, from its own open on.
+  std::vector<json> blocked_lines;
+  for (std::size_t at = 0; at < blocked_text.size();) {
+    const auto end = blocked_text.find('\n', at);
+    if (end == std::string::npos) break;
+    blocked_lines.push_back(json::parse(blocked_text.substr(at, end - at), nullptr, false));
+    at = end + 1;
+  }
+  expect_well_formed(blocked_lines);
+  ASSERT_LE(blocked_lines.size(), lines.size());
+  ASSERT_FALSE(blocked_lines.empty());
+  for (std::size_t i = 0; i < blocked_lines.size(); ++i) {
+    EXPECT_EQ(blocked_lines[i], lines[i]) << i;
+  }
+}
+
+// A read kept waiting does not keep the mount: SIGTERM ends it (EOF or an error), ilofs
+// unmounts and exits. The reader is a child process, so a read that never returned cannot hang
+// the test.
+TEST(MountEvents, TerminateWhileAReaderWaitsEndsTheRead) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  const int fd = ::open(mount.path("events").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    char chunk[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0) {
+    }  // connection lines may come first; then the read waits
+    ::_exit(n == 0 ? 0 : 1);  // 0: EOF, 1: an error
+  }
+  ASSERT_GT(child, 0);
+  // Nothing left to read: the child's read is (or will be) waiting. Then the mount ends.
+  EXPECT_TRUE(wait_until([&] {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }, 15s));
+  EXPECT_TRUE(mount.terminate());
+  int status = 0;
+  const bool ended = wait_until([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 10s);
+  if (!ended) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  EXPECT_TRUE(ended) << "the waiting read did not return";
+  EXPECT_TRUE(WIFEXITED(status));
+  ::close(fd);
+}
+
+void on_alarm(int) {}
+
+// A signal interrupts a waiting read (FUSE_INTERRUPT): read(2) fails with EINTR, and the
+// stream goes on. The reader is a child process with a SIGALRM handler without SA_RESTART.
+TEST(MountEvents, ASignalInterruptsAWaitingRead) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s)) << mount.status().dump();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    struct sigaction action {};
+    action.sa_handler = on_alarm;
+    ::sigaction(SIGALRM, &action, nullptr);
+    const int fd = ::open(mount.path("events").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) ::_exit(2);
+    char chunk[4096];
+    for (int attempt = 0; attempt < 20; ++attempt) {  // an event may come first: read again
+      ::alarm(1);
+      const ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) ::_exit(0);
+      if (n <= 0) ::_exit(3);
+    }
+    ::_exit(4);
+  }
+  ASSERT_GT(child, 0);
+  int status = 0;
+  const bool ended = wait_until([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 30s);
+  if (!ended) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  ASSERT_TRUE(ended) << "the interrupted read did not return";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no open, 3: EOF or another error, 4: never waited";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1002,3 +1271,4 @@ int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   return ilo::test::run_all_tests_reporting_skips();
 }
+
