@@ -1,5 +1,5 @@
 // The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode
-// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status, boot) and one
+// table of control files (power, screen.ppm, screen.png, screen.txt, keyboard, mouse, status, boot) and one
 // inode per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into the
 // cache directory or a symlink to a file elsewhere). Handlers are small and reply exactly once;
 // screens and status are snapshots taken at open(). It does not talk
@@ -25,6 +25,7 @@ namespace ilo::fs {
 
 class BootFile;
 class CdromDrive;
+class ScreenTextFile;
 
 struct FilesystemContext {
   session::SessionOwner* owner = nullptr;
@@ -32,6 +33,7 @@ struct FilesystemContext {
   CdromDrive* cdrom = nullptr;
   CdromDrive* usb = nullptr;            // the floppy/USB-key drive (NAME.img); null: none
   BootFile* boot = nullptr;             // null: `boot` answers ENOTCONN
+  ScreenTextFile* screen_text = nullptr;  // null: screen.txt reads empty
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;

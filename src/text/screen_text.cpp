@@ -1,6 +1,6 @@
 // Grid finding and exact cell matching for ScreenText (see screen_text.hpp).
 // A cell is read as a bit mask over its two colours: first with the colour of its top-left
-// pixel as background, then inverted; an underline cursor (bottom rows all ink) is tried away.
+// pixel as background, then inverted; an underline cursor (bottom rows all ink) is read away.
 // In 9-pixel VGA cells the 9th column is background, or a copy of the 8th for the line-drawing
 // characters (U+2500..U+259F, the glyphs the VGA extends: CP437 0xC0-0xDF).
 #include "text/screen_text.hpp"
@@ -165,20 +165,32 @@ ScreenText::CellKind ScreenText::read_cell(const image::RgbImageView& f, const T
     out = it->second.line;
     return true;
   };
-  if (try_mask(m, col7, col8)) return CellKind::known;
-  if (try_mask(invert(m, w * h), ~col7 & all_rows, ~col8 & all_rows)) return CellKind::known;
-  // An underline cursor: the bottom rows all ink. Read the cell without them.
-  Mask c = m;
-  std::uint64_t c7 = col7, c8 = col8;
-  for (int yy = h - 1; yy >= h - 4 && yy >= 0 && row_full(c, w, yy); --yy) {
-    clear_row(c, w, yy);
-    c7 &= ~(std::uint64_t{1} << yy);
-    c8 &= ~(std::uint64_t{1} << yy);
+  // An underline cursor fills the cell's bottom rows. A glyph rarely lights its last row
+  // across the whole cell (only block elements such as U+2581 do), so such a cell is first
+  // read without its full bottom rows; the cursor over a blank cell reads as a space.
+  const bool cursor_shaped = row_full(m, w, h - 1);
+  auto plain = [&] {
+    return try_mask(m, col7, col8) ||
+           try_mask(invert(m, w * h), ~col7 & all_rows, ~col8 & all_rows);
+  };
+  if (!cursor_shaped && plain()) return CellKind::known;
+  // The cursor's height is not known: remove the most full bottom rows first (up to 4).
+  int full = 0;
+  while (cursor_shaped && full < 4 && full < h && row_full(m, w, h - 1 - full)) ++full;
+  for (int remove = full; remove >= 1; --remove) {
+    Mask c = m;
+    std::uint64_t c7 = col7, c8 = col8;
+    for (int yy = h - remove; yy < h; ++yy) {
+      clear_row(c, w, yy);
+      c7 &= ~(std::uint64_t{1} << yy);
+      c8 &= ~(std::uint64_t{1} << yy);
+    }
     if (std::all_of(c.words.begin(), c.words.end(), [](std::uint64_t v) { return v == 0; })) {
       return CellKind::blank;
     }
     if (try_mask(c, c7, c8)) return CellKind::known;
   }
+  if (cursor_shaped && plain()) return CellKind::known;
   return CellKind::unknown;
 }
 

@@ -113,5 +113,24 @@ TEST(FontDirectory, LargeTerminusFont) {
   EXPECT_EQ(out.text, "login: root\n\nPassword:\n");
 }
 
+TEST(FontDirectory, SimCursorIsNotAnUnderscoreOfAnotherFont) {
+  if (!have("Lat15-Terminus16.psf.gz")) GTEST_SKIP() << "no " << kDir;
+  // Some fonts draw '_' as full rows near the bottom: ilo-sim's cursor (rows 13-15 lit) on a
+  // blank cell after the prompt must still read as nothing.
+  const BitmapFont sim = builtin_sim_font();
+  Canvas c(8 * 20, 16);
+  c.text(sim, U"root@ilo-sim:~#", 0, 0, 8);
+  for (int y = 13; y < 16; ++y)
+    for (int x = 16 * 8; x < 17 * 8; ++x) {
+      const std::size_t i = (std::size_t(y) * std::size_t(c.width) + std::size_t(x)) * 3;
+      c.px[i] = c.px[i + 1] = 0xE0;
+      c.px[i + 2] = 0x20;
+    }
+  ScreenText r = all_fonts();
+  const auto out = r.recognise(c.view());
+  EXPECT_EQ(out.text, "root@ilo-sim:~#\n");
+  EXPECT_EQ(out.unknown_cells, 0);
+}
+
 }  // namespace
 }  // namespace ilo::text
