@@ -95,7 +95,8 @@ void EventHub::frame_noticed(const rcd::FrameSnapshot& frame, Clock::time_point 
   ScreenReader reader;
   {
     std::lock_guard lock(mutex_);
-    if (!screen_reader_ || frame.sequence == last_frame_) return;
+    // Recognising costs CPU per frame: only while somebody reads `events`.
+    if (!screen_reader_ || readers_.empty() || frame.sequence == last_frame_) return;
     last_frame_ = frame.sequence;
     reader = screen_reader_;
   }

@@ -36,6 +36,7 @@
 #include "fs/event_hub.hpp"
 #include "fs/event_watcher.hpp"
 #include "fs/log.hpp"
+#include "fs/screen_text_file.hpp"
 #include "fs/status_report.hpp"
 #include "image/png_writer.hpp"
 #include "rc/key_script.hpp"
@@ -55,6 +56,7 @@ enum : fuse_ino_t {
   kStatus,
   kBoot,
   kEvents,
+  kScreenTxt,
   kFirstImage = 16,
 };
 
@@ -65,10 +67,11 @@ struct ControlFile {
 };
 constexpr blksize_t kPreferredIo = 1 << 20;  // = max_write (op_init)
 
-constexpr std::array<ControlFile, 8> kControls = {{
+constexpr std::array<ControlFile, 9> kControls = {{
     {kPower, "power", 0644},
     {kScreenPpm, "screen.ppm", 0444},
     {kScreenPng, "screen.png", 0444},
+    {kScreenTxt, "screen.txt", 0444},
     {kKeyboard, "keyboard", 0200},
     {kMouse, "mouse", 0200},
     {kStatus, "status", 0444},
@@ -254,10 +257,12 @@ struct Filesystem::Impl {
     switch (ino) {
       case kPower: return power_text().size();
       case kScreenPpm:
-      case kScreenPng: {
+      case kScreenPng:
+      case kScreenTxt: {
         std::lock_guard lock(screen_mutex);
         refresh_screen_locked();
         if (!ppm) return 0;
+        if (ino == kScreenTxt) return txt_locked()->size();
         return ino == kScreenPpm ? ppm->size() : png_locked()->size();
       }
       case kStatus: return build_status(context).size();
@@ -274,6 +279,7 @@ struct Filesystem::Impl {
     if (sequence != 0 && sequence == ppm_sequence) return;
     ppm.reset();
     png.reset();
+    txt.reset();
     ppm_sequence = 0;
     rcd::FrameSnapshot frame;
     if (!context.companion || !context.companion->snapshot(frame) || frame.width <= 0 ||
@@ -305,10 +311,28 @@ struct Filesystem::Impl {
     return png ? png : std::make_shared<const Snapshot>();
   }
 
+  // The text of the current snapshot (empty when it shows none). Holds screen_mutex; takes
+  // the recogniser's own lock inside it (a leaf).
+  SnapshotPtr txt_locked() {
+    if (!txt && ppm) {
+      std::string text;
+      if (context.screen_text) {
+        text = context.screen_text->read(
+            {ppm->body, ppm_width, ppm_height, static_cast<std::size_t>(ppm_width) * 3});
+      }
+      txt = text_snapshot(text);
+    }
+    return txt ? txt : std::make_shared<const Snapshot>();
+  }
+
   int open_screen(fuse_ino_t ino, Handle& h) {
     std::lock_guard lock(screen_mutex);
     refresh_screen_locked();
     if (!ppm) return ENODATA;
+    if (ino == kScreenTxt) {
+      h.data = txt_locked();  // may be empty: a screen without text
+      return 0;
+    }
     h.data = ino == kScreenPpm ? ppm : png_locked();
     return h.data->size() == 0 ? EIO : 0;
   }
@@ -468,8 +492,8 @@ struct Filesystem::Impl {
   std::map<fuse_ino_t, Image> images;
   fuse_ino_t next_ino = kFirstImage;
 
-  std::mutex screen_mutex;  // guards ppm*, png
-  SnapshotPtr ppm, png;      // of the last frame taken (null: none, or no video)
+  std::mutex screen_mutex;  // guards ppm*, png, txt
+  SnapshotPtr ppm, png, txt;  // of the last frame taken (null: none, or no video)
   std::uint64_t ppm_sequence = 0;
   int ppm_width = 0, ppm_height = 0;
 
@@ -759,6 +783,7 @@ int open_control(Impl& fs, fuse_ino_t ino, int flags, Handle& h) {
       return 0;
     case kScreenPpm:
     case kScreenPng:
+    case kScreenTxt:
       if (writes) return EACCES;
       return fs.open_screen(ino, h);
     case kStatus: {

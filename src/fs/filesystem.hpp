@@ -1,9 +1,10 @@
 // The mount's tree (FUSE low-level API, docs/architecture.md#the-fuse-tree): a fixed inode
-// table of control files (power, screen.ppm, screen.png, keyboard, mouse, status, boot, events)
-// and one inode per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a file copied into
-// the cache directory or a symlink to a file elsewhere). Handlers are small and reply exactly
-// once; screens and status are snapshots taken at open(), `events` keeps a read until an event.
-// It does not talk to the iLO itself: the CD-ROM drive, the companion and the session owner do.
+// table of control files (power, screen.ppm, screen.png, screen.txt, keyboard, mouse, status,
+// boot, events) and one inode per image (NAME.iso for the CD-ROM, NAME.img for the USB key: a
+// file copied into the cache directory or a symlink to a file elsewhere). Handlers are small and
+// reply exactly once; screens and status are snapshots taken at open(), `events` keeps a read
+// until an event. It does not talk to the iLO itself: the CD-ROM drive, the companion and the
+// session owner do.
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +28,7 @@ namespace ilo::fs {
 
 class BootFile;
 class CdromDrive;
+class ScreenTextFile;
 
 struct FilesystemContext {
   session::SessionOwner* owner = nullptr;
@@ -34,6 +36,7 @@ struct FilesystemContext {
   CdromDrive* cdrom = nullptr;
   CdromDrive* usb = nullptr;            // the floppy/USB-key drive (NAME.img); null: none
   BootFile* boot = nullptr;             // null: `boot` answers ENOTCONN
+  ScreenTextFile* screen_text = nullptr;  // null: screen.txt reads empty
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;

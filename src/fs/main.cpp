@@ -34,6 +34,7 @@
 #include "fs/filesystem.hpp"
 #include "fs/log.hpp"
 #include "fs/mount_options.hpp"
+#include "fs/screen_text_file.hpp"
 #include "rcd/companion.hpp"
 #include "session/secret.hpp"
 #include "session/session_owner.hpp"
@@ -261,7 +262,12 @@ int main(int argc, char* argv[]) {
   rcd::Companion companion(companion_options, owner);
 
   ilo::fs::BootFile boot(&owner);
+  // Console fonts for screen.txt: one that cannot be read is a warning, never a failure.
+  std::vector<std::string> font_warnings;
+  ilo::fs::ScreenTextFile screen_text(options.fonts_dir, font_warnings);
+  for (const auto& w : font_warnings) ilo::fs::log_warning(w);
   ilo::fs::FilesystemContext context;
+  context.screen_text = &screen_text;
   context.owner = &owner;
   context.boot = &boot;
   context.companion = &companion;
@@ -292,8 +298,12 @@ int main(int argc, char* argv[]) {
   }
   filesystem.load_cache();
   companion.start();
-  // `text` events: pass screen.txt's recogniser here (std::string(const FrameSnapshot&)).
-  filesystem.start_events();
+  // `text` events come from the same recogniser (and fonts) as screen.txt.
+  filesystem.start_events([&screen_text](const ilo::rcd::FrameSnapshot& frame) {
+    const ilo::image::RgbImageView view{frame.pixels, frame.width, frame.height,
+                                        static_cast<std::size_t>(frame.width) * 3};
+    return screen_text.read(view);
+  });
   g_started = true;
   startup.succeed();
   ilo::fs::log_info("mounted " + options.host + " on " + options.mountpoint);

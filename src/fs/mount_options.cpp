@@ -25,6 +25,7 @@ struct RawOptions {
   char* fingerprint = nullptr;
   char* tls = nullptr;
   char* cache = nullptr;
+  char* fonts = nullptr;
   char* busy = nullptr;
   char* password = nullptr;  // refused: only here to give a clear message
   int insecure = 0;
@@ -34,7 +35,8 @@ struct RawOptions {
   int nonopts = 0;
   std::string* host = nullptr;
   ~RawOptions() {
-    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, password}) std::free(s);
+    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, password, fonts})
+      std::free(s);
   }
 };
 
@@ -48,6 +50,7 @@ const fuse_opt kSpecs[] = {
     ILOFS_OPT("fingerprint=%s", fingerprint),
     ILOFS_OPT("tls=%s", tls),
     ILOFS_OPT("cache=%s", cache),
+    ILOFS_OPT("fonts=%s", fonts),
     ILOFS_OPT("busy=%s", busy),
     ILOFS_OPT("password=%s", password),
     ILOFS_OPT("insecure", insecure),
@@ -221,6 +224,7 @@ int parse_mount_options(fuse_args& args, MountOptions& options, std::string& err
     return 2;
   }
   options.cache_dir = raw.cache ? raw.cache : default_cache_dir(options.host);
+  options.fonts_dir = raw.fonts ? raw.fonts : "/usr/share/consolefonts";
   return 0;
 }
 
@@ -241,6 +245,8 @@ const char* usage_text() noexcept {
          "    -o cache=DIR           where copied images are kept\n"
          "                           (default $XDG_CACHE_HOME/ilofs/HOST;\n"
          "                           for root /var/cache/ilofs/HOST)\n"
+         "    -o fonts=DIR           console fonts screen.txt reads with, besides its own\n"
+         "                           (default /usr/share/consolefonts)\n"
          "    -o busy=fail|seize|share  when another user holds the console (default fail)\n"
          "    -f                     stay in the foreground, log to stderr\n"
          "    -d                     debug output (implies -f; never prints a secret)\n"

@@ -24,6 +24,7 @@ struct MountOptions {
   bool insecure = false;
   bool tls_legacy = false;
   std::string cache_dir;           // resolved (see default_cache_dir)
+  std::string fonts_dir;           // console fonts for screen.txt (default: Debian's)
   net::BusyPolicy busy = net::BusyPolicy::fail;
   bool foreground = false;
   bool debug = false;

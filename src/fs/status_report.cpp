@@ -6,6 +6,7 @@
 #include "fs/boot_file.hpp"
 #include "fs/cdrom_drive.hpp"
 #include "fs/log.hpp"
+#include "fs/screen_text_file.hpp"
 #include "rcd/companion.hpp"
 #include "session/session_owner.hpp"
 
@@ -55,6 +56,8 @@ std::string build_status(const FilesystemContext& context) {
   if (context.companion) rc = context.companion->status();
   status["power"] = power_word(rc.power_on);
   status["screen"] = {{"width", rc.width}, {"height", rc.height}, {"frames", rc.frames}};
+  // Cells of the last screen.txt read that no font explains (-1: not read yet).
+  if (context.screen_text) status["screen"]["unknown_cells"] = context.screen_text->unknown_cells();
   connections["console"] = link(rc.console, rc.console_error);
   connections["console"]["reconnects"] = rc.reconnects;
   connections["command"] = link(rc.command, rc.command_error);

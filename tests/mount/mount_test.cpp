@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <spng.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -276,7 +277,8 @@ TEST(Mount, TreeHasTheControlFiles) {
   }
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"boot", "events", "keyboard", "mouse", "power",
-                                             "screen.png", "screen.ppm", "status"}));
+                                             "screen.png", "screen.ppm", "screen.txt",
+                                             "status"}));
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("power").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -806,6 +808,71 @@ TEST(Mount, ScreenKeyboardMouseAndStatusAgreeWithTheSimulator) {
   EXPECT_EQ(status["cdrom"]["inserted"], false);
   EXPECT_GT(status["companion"]["pid"].get<int>(), 0);
   EXPECT_EQ(status["companion"]["restarts"], 0);
+}
+
+// screen.txt on the simulator, at several screen sizes: after typing, it is exactly the text
+// rows /sim/state reports (status bar last), and no cell is unknown.
+class MountScreenText : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MountScreenText, EqualsTheSimulatorsTextRows) {
+  auto args = fast_sim();
+  args.insert(args.end(), {"--resolution", GetParam()});
+  SimProcess sim(args);
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] {
+    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
+  }, 15s));
+  EXPECT_EQ(write_control(mount.path("keyboard"), "echo 'screen.txt: {[(~|@#$%^&*)]}'\n"), 0);
+  std::string text, expected;
+  EXPECT_TRUE(wait_until([&] {
+    expected = ilo::test::state_text(sim.state());
+    text = read_file(mount.path("screen.txt"));
+    return expected.find("# echo 'screen.txt: {[(~|@#$%^&*)]}'\n") != std::string::npos &&
+           text == expected;
+  }, 10s)) << "screen.txt:\n" << text << "\n/sim/state:\n" << expected;
+  struct stat st {};
+  ASSERT_EQ(::stat(mount.path("screen.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0444u);
+  EXPECT_EQ(mount.status()["screen"]["unknown_cells"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Resolutions, MountScreenText,
+                         ::testing::Values("1024x768", "800x600", "1360x768", "640x480"));
+
+// screen.txt on the real capture: tests/fixtures/rc-server.bin (an archiso console on an iLO 4)
+// replayed by the simulator reads as a person reads it off screen.png (rows written by hand).
+TEST(Mount, ScreenTxtReadsTheRealCapture) {
+  SimProcess sim({"--frame-interval", "50", "--replay",
+                  std::string(ILOFS_FIXTURES) + "/rc-server.bin", "--replay-key",
+                  "bbAcD834680DDca9DE65269512BDdEC2"});
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  const std::vector<std::string> rows = {
+      "--- 100.70.70.3 ping statistics ---",
+      "3 packets transmitted, 0 received, 100% packet loss, time 2030ms",
+      "root@archiso:/# ping 100.70.70.2",
+      "PING 100.70.70.2 (100.70.70.2) 56(84) bytes of data.",
+      "ping: sendmsg: Operation not permitted",
+      "--- 100.70.70.2 ping statistics ---",
+      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+      "root@archiso:/# iptables -t mangle -L | less",
+  };
+  std::string text;
+  EXPECT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    std::vector<std::string> lines;
+    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1) {
+      lines.push_back(text.substr(at, nl - at));
+    }
+    return std::all_of(rows.begin(), rows.end(), [&](const std::string& row) {
+      return std::find(lines.begin(), lines.end(), row) != lines.end();
+    });
+  }, 20s)) << text;
+  EXPECT_EQ(mount.status()["screen"]["unknown_cells"], 0) << text;
 }
 
 // The drive's connection dropped by the simulator mid-read: the drive reconnects with the

@@ -18,6 +18,7 @@
 #include "session/session_owner.hpp"
 #include "sim/replay_error.hpp"
 #include "sim/tls_identity.hpp"
+#include "text/font_error.hpp"
 #include "vm/vm_error.hpp"
 
 namespace ilo::test {
@@ -45,6 +46,7 @@ inline std::vector<CategoryRow> every_category() {
       {&session::session_category(), static_cast<int>(session::SessionError::stopped)},
       {&sim::tls_identity_category(), static_cast<int>(sim::TlsIdentityError::bad_address)},
       {&sim::replay_category(), static_cast<int>(sim::ReplayError::not_a_recording)},
+      {&text::font_category(), static_cast<int>(text::FontError::decompress_failed)},
   };
 }
 
@@ -146,6 +148,11 @@ inline std::vector<CodeRow> every_code() {
       {ribcl::RibclError::missing_element, EBADMSG},
       {ribcl::RibclError::bad_value, EBADMSG},
       {ribcl::RibclError::bad_request, EINVAL},
+      {text::FontError::bad_magic, EINVAL},
+      {text::FontError::truncated, EINVAL},
+      {text::FontError::bad_size, ENOTSUP},
+      {text::FontError::bad_unicode_table, EINVAL},
+      {text::FontError::decompress_failed, EINVAL},
       {CipherError::unavailable, ENOTSUP},
       {CipherError::bad_cipher_id, EINVAL},
       {SessionError::unreachable, ENOTCONN},

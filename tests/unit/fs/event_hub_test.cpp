@@ -180,6 +180,11 @@ TEST(EventHub, FramesAreReadByTheInjectedRecogniserOncePerSequence) {
   EXPECT_EQ(lines[0]["type"], "text");
   EXPECT_EQ(lines[0]["text"], "A\n");
   EXPECT_EQ(lines[1]["text"], "B\n");
+  // Nobody reading `events`: frames are not recognised at all (it costs CPU per frame).
+  hub.close_reader(r);
+  frame.sequence = 6;
+  hub.frame_noticed(frame, kT0 + 4s);
+  EXPECT_EQ(reads, 2);
 }
 
 }  // namespace
