@@ -1,5 +1,5 @@
-// WritableFileMedium (see writable_file_medium.hpp): open with a read-only fallback, EINTR-safe
-// pread/pwrite loops, fsync.
+// WritableFileMedium (see writable_file_medium.hpp): open with a read-only fallback, reads
+// through fd_io, an EINTR-safe pwrite loop, fsync.
 #include "media/writable_file_medium.hpp"
 
 #include <cerrno>
@@ -8,20 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "media/fd_io.hpp"
 #include "vm/vm_error.hpp"
 
 namespace ilo::media {
-namespace {
-
-int open_retrying(const std::string& path, int flags) {
-  int fd = -1;
-  do {
-    fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
-}  // namespace
 
 std::shared_ptr<WritableFileMedium> WritableFileMedium::open(const std::string& path,
                                                              bool read_only,
@@ -61,22 +51,7 @@ WritableFileMedium::~WritableFileMedium() {
 
 vm::MediumRead WritableFileMedium::read(std::span<std::uint8_t> out,
                                         std::uint64_t offset) const noexcept {
-  vm::MediumRead result;
-  if (offset >= size_) return result;
-  std::size_t want = out.size();
-  if (size_ - offset < want) want = static_cast<std::size_t>(size_ - offset);
-  while (result.bytes < want) {
-    const auto at = static_cast<off_t>(offset + result.bytes);
-    const ssize_t n = ::pread(fd_, out.data() + result.bytes, want - result.bytes, at);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      result.ec.assign(errno, std::system_category());
-      break;
-    }
-    if (n == 0) break;  // the file was truncated behind our back
-    result.bytes += static_cast<std::size_t>(n);
-  }
-  return result;
+  return pread_within(fd_, size_, out, offset);
 }
 
 std::error_code WritableFileMedium::write(std::span<const std::uint8_t> data,

@@ -2,7 +2,8 @@
 #include "ribcl/boot_device.hpp"
 
 #include <array>
-#include <cctype>
+
+#include "ribcl/ribcl_xml.hpp"
 
 namespace ilo::ribcl {
 namespace {
@@ -20,16 +21,6 @@ constexpr std::array<Names, 6> kNames = {{
     {BootDevice::network, "network", "NETWORK"},
     {BootDevice::normal, "normal", "NORMAL"},
 }};
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 }  // namespace
 

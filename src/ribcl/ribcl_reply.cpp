@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "ribcl/ribcl_error.hpp"
+#include "ribcl/ribcl_xml.hpp"
 
 namespace ilo::ribcl {
 namespace {
@@ -108,13 +109,6 @@ void add(pugi::xml_node parent, const Element& e) {
   for (const auto& child : e.children) add(node, child);
 }
 
-struct StringWriter final : pugi::xml_writer {
-  std::string out;
-  void write(const void* data, size_t size) override {
-    out.append(static_cast<const char*>(data), size);
-  }
-};
-
 }  // namespace
 
 rest::Result<std::vector<std::string_view>> split_documents(std::string_view reply) {
@@ -178,10 +172,7 @@ std::string build_reply(const std::vector<ReplyDocument>& documents) {
   std::string out;
   for (const auto& d : documents) {
     pugi::xml_document doc;
-    auto decl = doc.append_child(pugi::node_declaration);
-    decl.append_attribute("version") = "1.0";
-    auto root = doc.append_child("RIBCL");
-    root.append_attribute("VERSION") = "2.23";
+    auto root = append_ribcl_root(doc, "2.23");
     auto response = root.append_child("RESPONSE");
     response.append_attribute("STATUS") = status_hex(d.status).c_str();
     response.append_attribute("MESSAGE") = d.message.c_str();

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "ribcl/ribcl_error.hpp"
+#include "ribcl/ribcl_xml.hpp"
 
 namespace ilo::ribcl {
 namespace {
@@ -23,28 +24,11 @@ bool xml_text(std::string_view text) {
   return true;
 }
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 pugi::xml_attribute attribute(const pugi::xml_node& node, std::string_view name) {
   for (auto a = node.first_attribute(); a; a = a.next_attribute())
     if (equal_ignoring_case(a.name(), name)) return a;
   return {};
 }
-
-struct StringWriter final : pugi::xml_writer {
-  std::string out;
-  void write(const void* data, size_t size) override {
-    out.append(static_cast<const char*>(data), size);
-  }
-};
 
 }  // namespace
 
@@ -77,10 +61,7 @@ rest::Result<std::string> build_request(std::string_view user, std::string_view 
   const std::string user_text(user);
   std::string password_text(password);
   pugi::xml_document doc;
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  auto root = doc.append_child("RIBCL");
-  root.append_attribute("VERSION") = "2.0";
+  auto root = append_ribcl_root(doc, "2.0");
   auto login = root.append_child("LOGIN");
   login.append_attribute("USER_LOGIN") = user_text.c_str();
   auto secret = login.append_attribute("PASSWORD");

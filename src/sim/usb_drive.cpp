@@ -1,12 +1,14 @@
-// UsbDrive and its connection (see usb_drive.hpp): a reader coroutine feeds every received byte
-// to the FloppyInitiator; a writer coroutine per request sends it (with its data-out) through
-// the usb channel's FaultInjector. The drive's tick polls and enforces the reply timeout.
+// UsbDrive and its connection (see usb_drive.hpp): on the shared shell of vm_connection_io.hpp,
+// a reader coroutine feeds every received byte to the FloppyInitiator; a writer coroutine per
+// request sends it (with its data-out) through the usb channel's FaultInjector. The drive's tick
+// polls and enforces the reply timeout.
 #include "sim/usb_drive.hpp"
 
 #include <span>
 #include <utility>
 
 #include "bytes/hex.hpp"
+#include "sim/vm_connection_io.hpp"
 #include "vm/floppy_target.hpp"
 
 namespace ilo::sim {
@@ -14,9 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
-
-// A 256-block READ reply (16 + 131072 bytes) fits twice.
-inline constexpr std::size_t kReadBufferSize = 256 * 1024;
 
 const char* device_name(vm::DeviceType d) {
   return d == vm::DeviceType::floppy ? "floppy" : "usb-key";
@@ -29,16 +28,14 @@ std::string sense_hex(vm::Sense s) {
 
 }  // namespace
 
-class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
+class UsbDrive::Connection final : public VmConnectionIo,
+                                   public std::enable_shared_from_this<Connection> {
  public:
   Connection(UsbDrive& drive, tcp::socket socket, vm::DeviceType device)
-      : drive_(drive),
-        socket_(std::move(socket)),
-        stall_timer_(socket_.get_executor()),
-        faults_(drive.ctx_.faults.open(Channel::usb)),
+      : VmConnectionIo(std::move(socket), drive.ctx_.faults.open(Channel::usb)),
+        drive_(drive),
         device_(device),
-        initiator_(vm::FloppyInitiator::Options{.hash = drive.hashing_}),
-        read_buffer_(kReadBufferSize) {}
+        initiator_(vm::FloppyInitiator::Options{.hash = drive.hashing_}) {}
 
   void start(std::array<std::uint8_t, 4> response) {
     output_.assign(response.begin(), response.end());
@@ -46,29 +43,7 @@ class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
     asio::co_spawn(socket_.get_executor(), run(shared_from_this()), asio::detached);
   }
 
-  void close(const std::string& reason, bool abnormal) {
-    if (closed_) return;
-    closed_ = true;
-    std::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-    stall_timer_.cancel();
-    close_reason_ = reason;
-    drive_.on_closed(*this, abnormal);
-  }
-
-  void tick(Clock::time_point now) {
-    if (closed_) return;
-    if (deadline_ && now > *deadline_) {
-      ++drive_.timeouts_count_;
-      close("no reply within the request timeout", true);
-      return;
-    }
-    pump();
-  }
-
-  // Starts the next job when the initiator is idle and sends its next output, if any.
-  void pump() {
+  void pump() override {
     if (closed_ || !serving_ || writing_) return;
     if (initiator_.phase() == vm::FloppyInitiator::Phase::idle) {
       deadline_.reset();
@@ -97,14 +72,20 @@ class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
     asio::co_spawn(socket_.get_executor(), write_output(shared_from_this()), asio::detached);
   }
 
-  [[nodiscard]] bool closed() const noexcept { return closed_; }
-  [[nodiscard]] bool serving() const noexcept { return serving_; }
   [[nodiscard]] bool reading() const noexcept { return reading_; }
   [[nodiscard]] vm::DeviceType device() const noexcept { return device_; }
   [[nodiscard]] const vm::FloppyInitiator& initiator() const noexcept { return initiator_; }
-  [[nodiscard]] const std::string& close_reason() const noexcept { return close_reason_; }
 
  private:
+  void on_close(bool abnormal) override { drive_.on_closed(*this, abnormal); }
+
+  void on_received(std::span<const std::uint8_t> bytes) override {
+    initiator_.feed(bytes);
+    last_activity_ = Clock::now();
+    after_feed();
+    if (!close_if_ended(initiator_)) pump();
+  }
+
   asio::awaitable<void> run(std::shared_ptr<Connection> self) {
     const bool sent = co_await send(output_);
     writing_ = false;
@@ -117,33 +98,6 @@ class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
     (void)self;
   }
 
-  asio::awaitable<void> read_loop() {
-    for (;;) {
-      std::error_code ec;
-      const std::size_t n = co_await socket_.async_read_some(
-          asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
-      if (closed_) co_return;
-      if (ec) {
-        close(ec == asio::error::eof ? "client closed the connection without DISCONNECT"
-                                     : "read failed: " + ec.message(),
-              true);
-        co_return;
-      }
-      initiator_.feed(std::span<const std::uint8_t>(read_buffer_.data(), n));
-      last_activity_ = Clock::now();
-      after_feed();
-      if (initiator_.phase() == vm::FloppyInitiator::Phase::disconnected) {
-        close("client sent DISCONNECT", false);
-        co_return;
-      }
-      if (initiator_.phase() == vm::FloppyInitiator::Phase::broken) {
-        close("reply stream broken: " + std::string(initiator_.last_violation()), true);
-        co_return;
-      }
-      pump();
-    }
-  }
-
   asio::awaitable<void> write_output(std::shared_ptr<Connection> self) {
     const bool ok = co_await send(output_);
     writing_ = false;
@@ -152,39 +106,11 @@ class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
     self->pump();
   }
 
-  asio::awaitable<bool> send(std::span<std::uint8_t> data) {
-    while (!data.empty() && !closed_) {
-      const auto d = faults_.before_send(data);
-      if (d.send > 0) {
-        std::error_code ec;
-        co_await asio::async_write(socket_, asio::buffer(data.data(), d.send),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (closed_) break;
-        if (ec) {
-          close("write failed: " + ec.message(), true);
-          break;
-        }
-        faults_.sent(d.send);
-        data = data.subspan(d.send);
-      }
-      if (d.drop) {
-        close("fault: dropped after " + std::to_string(faults_.sent_so_far()) + " bytes", true);
-        break;
-      }
-      if (d.stall.count() > 0) {
-        std::error_code ec;
-        stall_timer_.expires_after(d.stall);
-        co_await stall_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      }
-    }
-    co_return !closed_;
-  }
-
   // Accounts reads and notices finished jobs.
   void after_feed() {
     const std::uint64_t read = initiator_.bytes_read();
     if (read < bytes_read_seen_) bytes_read_seen_ = 0;
-    drive_.bytes_read_total_ += read - bytes_read_seen_;
+    drive_.stats_.bytes_read_total += read - bytes_read_seen_;
     bytes_read_seen_ = read;
     if (initiator_.phase() != vm::FloppyInitiator::Phase::idle &&
         initiator_.job() != vm::FloppyInitiator::Job::enumerate)
@@ -196,12 +122,12 @@ class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
     if (job == Job::read_all && reading_) {
       reading_ = false;
       if (result == Result::done) {
-        ++drive_.reads_completed_;
-        drive_.last_sha256_ = initiator_.read_sha256();
+        ++drive_.stats_.reads_completed;
+        drive_.stats_.last_sha256 = initiator_.read_sha256();
         drive_.ctx_.machine.print("Virtual USB key: read " +
                                   std::to_string(initiator_.bytes_read()) + " bytes");
       } else {
-        ++drive_.reads_failed_;
+        ++drive_.stats_.reads_failed;
       }
     }
     if (job == Job::write && drive_.writing_) {
@@ -233,21 +159,13 @@ class UsbDrive::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   UsbDrive& drive_;
-  tcp::socket socket_;
-  asio::steady_timer stall_timer_;
-  FaultInjector faults_;
   vm::DeviceType device_;
   vm::FloppyInitiator initiator_;
-  std::vector<std::uint8_t> read_buffer_;
   std::vector<std::uint8_t> output_;  // the request (and data-out) being written
-  bool serving_ = false;
-  bool closed_ = false;
   bool writing_ = false;
   bool reading_ = false;
-  std::optional<Clock::time_point> deadline_;
   Clock::time_point last_activity_{};
   std::string shown_status_;
-  std::string close_reason_;
   std::uint64_t bytes_read_seen_ = 0;
   std::uint64_t bytes_written_seen_ = 0;
 };
@@ -264,8 +182,7 @@ bool UsbDrive::busy() const noexcept { return active_ && !active_->closed(); }
 void UsbDrive::adopt(tcp::socket socket, vm::DeviceType device,
                      std::array<std::uint8_t, 4> response) {
   if (stopped_) return;
-  if (connections_accepted_ > 0 && last_close_abnormal_) ++reconnects_;
-  ++connections_accepted_;
+  stats_.accepted();
   active_ = std::make_shared<Connection>(*this, std::move(socket), device);
   active_->start(response);
 }
@@ -273,7 +190,7 @@ void UsbDrive::adopt(tcp::socket socket, vm::DeviceType device,
 void UsbDrive::tick(Clock::time_point now) {
   if (active_) {
     const auto keep = active_;  // tick() may close it
-    keep->tick(now);
+    keep->tick(now, stats_.timeouts);
   }
 }
 
@@ -314,21 +231,16 @@ void UsbDrive::finish_write(UsbWriteOutcome outcome) {
 
 void UsbDrive::on_closed(Connection& c, bool abnormal) {
   if (active_.get() != &c) return;
-  const auto& ini = c.initiator();
-  violations_closed_ += ini.violations();
-  keep_alives_closed_ += ini.keep_alives();
-  if (!ini.last_violation().empty()) last_violation_ = std::string(ini.last_violation());
-  last_close_abnormal_ = abnormal;
-  last_close_reason_ = c.close_reason();
+  stats_.closed(c.initiator(), abnormal, c.close_reason());
   const auto keep = active_;  // the connection's coroutines hold their own references
   active_.reset();
   if (writing_ || !writes_.empty()) {
     while (!writes_.empty())
-      finish_write(
-          {UsbWriteOutcome::Status::failed, {}, "connection closed: " + last_close_reason_});
+      finish_write({UsbWriteOutcome::Status::failed, {},
+                    "connection closed: " + stats_.last_close_reason});
   }
   if (stopped_) return;
-  ctx_.machine.print("Virtual USB key disconnected: " + last_close_reason_);
+  ctx_.machine.print("Virtual USB key disconnected: " + stats_.last_close_reason);
 }
 
 nlohmann::json UsbDrive::state(std::uint16_t port) const {
@@ -345,22 +257,11 @@ nlohmann::json UsbDrive::state(std::uint16_t port) const {
   j["capacity_bytes"] = disk.present ? disk.blocks * vm::kFloppyBlockSize : 0;
   j["volume_id"] = nullptr;  // a key has no ISO 9660 volume; the key is kept for the CD's shape
   j["reading"] = active_ && active_->reading();
-  j["bytes_read"] = bytes_read_total_;
-  j["reads_completed"] = reads_completed_;
-  j["reads_interrupted"] = reads_failed_;
-  j["last_read_sha256"] = last_sha256_ ? nlohmann::json(to_hex(*last_sha256_)) : nlohmann::json();
+  stats_.put(j, ini);
   j["hashing"] = hashing_;
-  j["violations"] = violations_closed_ + (ini ? ini->violations() : 0);
-  j["last_violation"] = ini && !ini->last_violation().empty() ? std::string(ini->last_violation())
-                                                               : last_violation_;
-  j["keep_alives"] = keep_alives_closed_ + (ini ? ini->keep_alives() : 0);
-  j["connections"] = connections_accepted_;
-  j["reconnects"] = reconnects_;
-  j["timeouts"] = timeouts_count_;
   j["poll_interval_ms"] = timeouts_.poll_interval.count();
   // Refusals before the device type is known (auth, malformed) are counted in `vm`.
   j["refused"] = {{"busy", refused_busy_}, {"auth", 0}, {"device_type", 0}, {"malformed", 0}};
-  j["last_close_reason"] = last_close_reason_;
   j["bytes_written"] = bytes_written_total_;
   j["write_protected"] = ini != nullptr && disk.present && ini->write_protected();
   j["writes_completed"] = writes_completed_;

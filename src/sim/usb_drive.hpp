@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/sim_context.hpp"
+#include "sim/vm_drive_stats.hpp"
 #include "vm/floppy_initiator.hpp"
 #include "vm/sense.hpp"
 #include "vm/sha256.hpp"
@@ -99,23 +100,12 @@ class UsbDrive {
   bool writing_ = false;
 
   // Statistics.
-  std::uint64_t connections_accepted_ = 0;
-  std::uint64_t reconnects_ = 0;
-  bool last_close_abnormal_ = false;
+  VmDriveStats stats_;
   std::uint64_t refused_busy_ = 0;
-  std::uint64_t timeouts_count_ = 0;
-  std::uint64_t violations_closed_ = 0;
-  std::uint64_t keep_alives_closed_ = 0;
-  std::uint64_t bytes_read_total_ = 0;
   std::uint64_t bytes_written_total_ = 0;
-  std::uint64_t reads_completed_ = 0;
-  std::uint64_t reads_failed_ = 0;
   std::uint64_t writes_completed_ = 0;
   std::uint64_t writes_refused_ = 0;
   std::optional<vm::Sense> last_write_sense_;
-  std::optional<vm::Sha256::Digest> last_sha256_;
-  std::string last_close_reason_;
-  std::string last_violation_;
 };
 
 }  // namespace ilo::sim

@@ -1,8 +1,8 @@
-// VmServer and its connection (see vm_server.hpp). Each connection is two coroutines on the
-// io_context's thread: a reader that feeds every received byte to the Initiator, and a writer
-// spawned per request that sends it through the connection's FaultInjector. The server's tick
-// watches the machine's CD-ROM boots, polls idle drives and enforces handshake and reply
-// timeouts.
+// VmServer and its connection (see vm_server.hpp). Each connection, on the shared shell of
+// vm_connection_io.hpp, is two coroutines on the io_context's thread: a reader that feeds every
+// received byte to the Initiator, and a writer spawned per request that sends it through the
+// connection's FaultInjector. The server's tick watches the machine's CD-ROM boots, polls idle
+// drives and enforces handshake and reply timeouts.
 #include "sim/vm_server.hpp"
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 
 #include "bytes/hex.hpp"
 #include "rc/optional_features.hpp"
+#include "sim/vm_connection_io.hpp"
 #include "vm/initiator.hpp"
 #include "vm/mmc_data.hpp"
 #include "vm/wire.hpp"
@@ -24,8 +25,6 @@ using asio::ip::tcp;
 
 // The version the simulator announces in `20 00 minor major` (1.0, as in the HP transcript).
 inline constexpr vm::ProtocolVersion kServerVersion{1, 0};
-// Reads land here; a 64-block reply (16 + 131072 bytes) fits twice.
-inline constexpr std::size_t kReadBufferSize = 256 * 1024;
 
 std::string status_of(const vm::Initiator::Disc& disc) {
   if (!disc.present) return "no disc";
@@ -37,46 +36,20 @@ std::string status_of(const vm::Initiator::Disc& disc) {
 
 // ---- Connection ----
 
-class VmServer::Connection : public std::enable_shared_from_this<Connection> {
+class VmServer::Connection final : public VmConnectionIo,
+                                   public std::enable_shared_from_this<Connection> {
  public:
   Connection(VmServer& server, tcp::socket socket)
-      : server_(server),
-        socket_(std::move(socket)),
-        stall_timer_(socket_.get_executor()),
-        faults_(server.ctx_.faults.open(Channel::vm)),
-        initiator_(vm::Initiator::Options{.hash = server.hashing_}),
-        read_buffer_(kReadBufferSize) {}
+      : VmConnectionIo(std::move(socket), server.ctx_.faults.open(Channel::vm)),
+        server_(server),
+        initiator_(vm::Initiator::Options{.hash = server.hashing_}) {}
 
   void start() {
     deadline_ = Clock::now() + server_.options_.handshake_timeout;
     asio::co_spawn(socket_.get_executor(), run(shared_from_this()), asio::detached);
   }
 
-  // Closes the socket once; the server forgets the connection. `abnormal`: the client did not
-  // end it (a fault, a timeout, a broken stream, a vanished peer).
-  void close(const std::string& reason, bool abnormal) {
-    if (closed_) return;
-    closed_ = true;
-    std::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-    stall_timer_.cancel();
-    close_reason_ = reason;
-    server_.on_closed(*this, abnormal);
-  }
-
-  void tick(Clock::time_point now) {
-    if (closed_) return;
-    if (deadline_ && now > *deadline_) {
-      ++server_.timeouts_;
-      close(serving_ ? "no reply within the request timeout" : "no connect request in time", true);
-      return;
-    }
-    pump();
-  }
-
-  // Starts the next job when the initiator is idle and sends its next request, if any.
-  void pump() {
+  void pump() override {
     if (closed_ || !serving_ || writing_) return;
     if (initiator_.phase() == vm::Initiator::Phase::idle) {
       deadline_.reset();
@@ -100,13 +73,31 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
                    asio::detached);
   }
 
-  [[nodiscard]] bool closed() const noexcept { return closed_; }
-  [[nodiscard]] bool serving() const noexcept { return serving_; }
   [[nodiscard]] const vm::Initiator& initiator() const noexcept { return initiator_; }
   [[nodiscard]] bool reading_disc() const noexcept { return reading_disc_; }
-  [[nodiscard]] const std::string& close_reason() const noexcept { return close_reason_; }
 
  private:
+  // The server forgets the connection.
+  void on_close(bool abnormal) override { server_.on_closed(*this, abnormal); }
+
+  void on_received(std::span<const std::uint8_t> bytes) override {
+    initiator_.feed(bytes);
+    last_activity_ = Clock::now();
+    after_feed();
+    if (!close_if_ended(initiator_)) pump();
+  }
+
+  // After an eject the client closes without DISCONNECT (docs/virtual-media.md#disconnect):
+  // that is the normal end.
+  void on_read_failed(const std::error_code& ec) override {
+    const bool ejected = initiator_.last_job() == vm::Initiator::Job::eject &&
+                         initiator_.last_result() == vm::Initiator::JobResult::done;
+    if (ec == asio::error::eof && ejected)
+      close("client closed the connection after the eject", false);
+    else
+      VmConnectionIo::on_read_failed(ec);
+  }
+
   asio::awaitable<void> run(std::shared_ptr<Connection> self) {
     std::error_code ec;
     vm::ConnectRequestBytes bytes{};
@@ -173,40 +164,6 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
     co_return co_await send(accept);
   }
 
-  asio::awaitable<void> read_loop() {
-    for (;;) {
-      std::error_code ec;
-      const std::size_t n = co_await socket_.async_read_some(
-          asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
-      if (closed_) co_return;
-      if (ec) {
-        // After an eject the client closes without DISCONNECT (docs/virtual-media.md#disconnect):
-        // that is the normal end.
-        const bool ejected = initiator_.last_job() == vm::Initiator::Job::eject &&
-                             initiator_.last_result() == vm::Initiator::JobResult::done;
-        if (ec == asio::error::eof && ejected)
-          close("client closed the connection after the eject", false);
-        else
-          close(ec == asio::error::eof ? "client closed the connection without DISCONNECT"
-                                       : "read failed: " + ec.message(),
-                true);
-        co_return;
-      }
-      initiator_.feed(std::span<const std::uint8_t>(read_buffer_.data(), n));
-      last_activity_ = Clock::now();
-      after_feed();
-      if (initiator_.phase() == vm::Initiator::Phase::disconnected) {
-        close("client sent DISCONNECT", false);
-        co_return;
-      }
-      if (initiator_.phase() == vm::Initiator::Phase::broken) {
-        close("reply stream broken: " + std::string(initiator_.last_violation()), true);
-        co_return;
-      }
-      pump();
-    }
-  }
-
   asio::awaitable<void> write_request(std::shared_ptr<Connection> self, vm::Request request) {
     request_ = request;
     const bool ok = co_await send(request_);
@@ -214,35 +171,6 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
     if (!ok) co_return;
     deadline_ = Clock::now() + server_.options_.request_timeout;
     self->pump();  // the reply may have arrived while this coroutine waited to resume
-  }
-
-  // Sends `data` through the fault injector (corrupt, stall, drop). False once closed.
-  asio::awaitable<bool> send(std::span<std::uint8_t> data) {
-    while (!data.empty() && !closed_) {
-      const auto d = faults_.before_send(data);
-      if (d.send > 0) {
-        std::error_code ec;
-        co_await asio::async_write(socket_, asio::buffer(data.data(), d.send),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (closed_) break;
-        if (ec) {
-          close("write failed: " + ec.message(), true);
-          break;
-        }
-        faults_.sent(d.send);
-        data = data.subspan(d.send);
-      }
-      if (d.drop) {
-        close("fault: dropped after " + std::to_string(faults_.sent_so_far()) + " bytes", true);
-        break;
-      }
-      if (d.stall.count() > 0) {
-        std::error_code ec;
-        stall_timer_.expires_after(d.stall);
-        co_await stall_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      }
-    }
-    co_return !closed_;
   }
 
   void begin_read() {
@@ -258,7 +186,7 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
   void after_feed() {
     const std::uint64_t read = initiator_.bytes_read();
     if (read < bytes_read_seen_) bytes_read_seen_ = 0;  // a new read started from zero
-    server_.bytes_read_total_ += read - bytes_read_seen_;
+    server_.stats_.bytes_read_total += read - bytes_read_seen_;
     bytes_read_seen_ = read;
     if (!reading_disc_) return;
     if (initiator_.job() == vm::Initiator::Job::read_disc) {
@@ -289,20 +217,12 @@ class VmServer::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   VmServer& server_;
-  tcp::socket socket_;
-  asio::steady_timer stall_timer_;
-  FaultInjector faults_;
   vm::Initiator initiator_;
-  std::vector<std::uint8_t> read_buffer_;
   vm::Request request_{};  // the request being written (the injector may corrupt it)
 
-  bool serving_ = false;  // accepted: the initiator runs
-  bool closed_ = false;
   bool writing_ = false;
-  std::optional<Clock::time_point> deadline_;  // handshake or outstanding reply
   Clock::time_point last_activity_{};
   std::string shown_status_;
-  std::string close_reason_;
   bool reading_disc_ = false;
   Clock::time_point read_started_{};
   std::uint64_t decile_ = 0;
@@ -392,7 +312,7 @@ void VmServer::on_tick() {
       ctx_.machine.cd_boot_done(now);
   }
   const auto all = connections_;  // tick() may close and remove a connection
-  for (const auto& c : all) c->tick(now);
+  for (const auto& c : all) c->tick(now, stats_.timeouts);
   usb_.tick(now);
 }
 
@@ -412,24 +332,24 @@ bool VmServer::eject_medium() {
 }
 
 void VmServer::on_accepted(const std::shared_ptr<Connection>& c) {
-  if (connections_accepted_ > 0 && last_close_abnormal_) ++reconnects_;
-  ++connections_accepted_;
+  stats_.accepted();
   active_ = c;
 }
 
 void VmServer::on_read_finished(const vm::Initiator& initiator, Clock::duration took) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
   if (initiator.last_result() == vm::Initiator::JobResult::done) {
-    ++reads_completed_;
+    ++stats_.reads_completed;
     read_wanted_ = false;
-    last_sha256_ = initiator.disc_sha256();
+    stats_.last_sha256 = initiator.disc_sha256();
     ctx_.machine.print("Virtual CD-ROM: read " + std::to_string(initiator.bytes_read()) +
                        " bytes in " + std::to_string(ms) + " ms, SHA-256 " +
-                       (last_sha256_ ? to_hex(*last_sha256_) : std::string("not computed")));
+                       (stats_.last_sha256 ? to_hex(*stats_.last_sha256)
+                                           : std::string("not computed")));
     ctx_.machine.cd_boot_done(Clock::now());
     return;
   }
-  ++reads_failed_;
+  ++stats_.reads_failed;
   // A new medium is read anew (the enumeration that follows leaves read_wanted_ set); a
   // missing medium or a broken reply ends the boot.
   const bool again = initiator.last_result() == vm::Initiator::JobResult::medium_changed;
@@ -441,17 +361,12 @@ void VmServer::on_read_finished(const vm::Initiator& initiator, Clock::duration 
 void VmServer::on_closed(Connection& c, bool abnormal) {
   std::erase_if(connections_, [&](const auto& p) { return p.get() == &c; });
   if (active_.get() != &c) return;
-  const auto& ini = c.initiator();
-  violations_closed_ += ini.violations();
-  keep_alives_closed_ += ini.keep_alives();
-  if (!ini.last_violation().empty()) last_violation_ = std::string(ini.last_violation());
-  last_close_abnormal_ = abnormal;
-  last_close_reason_ = c.close_reason();
+  stats_.closed(c.initiator(), abnormal, c.close_reason());
   active_.reset();
   if (stopped_) return;
   ctx_.machine.set_boot_disc(false, Clock::now());  // ends a CD-ROM boot waiting for it
   ctx_.machine.set_drive_status("no disc");
-  ctx_.machine.print("Virtual CD-ROM disconnected: " + last_close_reason_);
+  ctx_.machine.print("Virtual CD-ROM disconnected: " + stats_.last_close_reason);
 }
 
 nlohmann::json VmServer::state() const {
@@ -466,24 +381,13 @@ nlohmann::json VmServer::state() const {
   j["capacity_bytes"] = disc.present ? disc.blocks * vm::mmc::kBlockSize : 0;
   j["volume_id"] = disc.present && disc.pvd ? nlohmann::json(disc.pvd->volume_id) : nlohmann::json();
   j["reading"] = active_ && active_->reading_disc();
-  j["bytes_read"] = bytes_read_total_;
-  j["reads_completed"] = reads_completed_;
-  j["reads_interrupted"] = reads_failed_;
-  j["last_read_sha256"] = last_sha256_ ? nlohmann::json(to_hex(*last_sha256_)) : nlohmann::json();
+  stats_.put(j, ini);
   j["hashing"] = hashing_;
-  j["violations"] = violations_closed_ + (ini ? ini->violations() : 0);
-  j["last_violation"] = ini && !ini->last_violation().empty() ? std::string(ini->last_violation())
-                                                               : last_violation_;
-  j["keep_alives"] = keep_alives_closed_ + (ini ? ini->keep_alives() : 0);
-  j["connections"] = connections_accepted_;
-  j["reconnects"] = reconnects_;
-  j["timeouts"] = timeouts_;
   j["poll_interval_ms"] = options_.poll_interval.count();
   j["refused"] = {{"busy", refused_busy_},
                   {"auth", refused_auth_},
                   {"device_type", refused_device_},
                   {"malformed", malformed_}};
-  j["last_close_reason"] = last_close_reason_;
   return j;
 }
 

@@ -26,6 +26,7 @@
 
 #include "sim/sim_context.hpp"
 #include "sim/usb_drive.hpp"
+#include "sim/vm_drive_stats.hpp"
 #include "vm/initiator.hpp"
 #include "vm/sha256.hpp"
 
@@ -103,19 +104,8 @@ class VmServer {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers check it before using this
 
   // Statistics.
-  std::uint64_t connections_accepted_ = 0;
-  std::uint64_t reconnects_ = 0;
-  bool last_close_abnormal_ = false;
+  VmDriveStats stats_;
   std::uint64_t refused_busy_ = 0, refused_auth_ = 0, refused_device_ = 0, malformed_ = 0;
-  std::uint64_t timeouts_ = 0;
-  std::uint64_t violations_closed_ = 0;  // violations of connections already closed
-  std::uint64_t keep_alives_closed_ = 0;
-  std::uint64_t bytes_read_total_ = 0;
-  std::uint64_t reads_completed_ = 0;
-  std::uint64_t reads_failed_ = 0;
-  std::optional<vm::Sha256::Digest> last_sha256_;
-  std::string last_close_reason_;
-  std::string last_violation_;
 };
 
 }  // namespace ilo::sim

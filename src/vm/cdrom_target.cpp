@@ -98,9 +98,7 @@ const CdromTarget::Command CdromTarget::kCommands[] = {
 // clang-format on
 
 const CdromTarget::Command* CdromTarget::find_command(std::uint8_t opcode) noexcept {
-  const auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
-                               [opcode](const Command& c) { return c.opcode == opcode; });
-  return it == std::end(kCommands) ? nullptr : &*it;
+  return find_opcode(kCommands, opcode);
 }
 
 CdromTarget::CdromTarget(Options options) noexcept : options_(options) {}
@@ -117,7 +115,7 @@ void CdromTarget::insert(std::shared_ptr<const Medium> medium) {
   }
   const std::uint64_t size = medium->size();
   medium_ = std::move(medium);
-  blocks_ = size / mmc::kBlockSize + (size % mmc::kBlockSize != 0 ? 1 : 0);
+  blocks_ = blocks_covering(size, mmc::kBlockSize);
   media_state_ = MediaState::unseen;
   event_ = mmc::MediaEvent::new_media;  // replaces a removal the host has not seen yet
 }
@@ -132,10 +130,7 @@ void CdromTarget::eject() {
 // The #per-request-step: the first request after an insertion sees `changed`, later ones
 // `ready`. (The NEW MEDIA event is kept apart in event_, deviation 5.)
 void CdromTarget::advance_media_state() noexcept {
-  if (medium_ == nullptr)
-    media_state_ = MediaState::unseen;
-  else
-    media_state_ = media_state_ == MediaState::unseen ? MediaState::changed : MediaState::ready;
+  media_state_ = next_media_state(media_state_, medium_ != nullptr);
 }
 
 Reply CdromTarget::handle(const Request& request) {
@@ -160,17 +155,9 @@ Reply CdromTarget::handle(const Request& request) {
   else
     status = (this->*command->handler)(request, reply);
 
-  if (!status.good()) {  // failures carry no data
-    reply.data_length = 0;
-    reply.from_medium = false;
-    reply.medium.reset();
-  } else if (command->has_allocation_length) {
+  if (status.good() && command->has_allocation_length)
     reply.data_length = std::min<std::uint32_t>(reply.data_length, allocation_length(request));
-  }
-  header.sense = status;
-  header.length = reply.data_length;
-  reply.header = encode_reply_header(header);
-  last_ = header;
+  last_ = finish_reply(reply, header, status);
   return reply;
 }
 

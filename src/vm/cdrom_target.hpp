@@ -10,6 +10,7 @@
 #include "vm/medium.hpp"
 #include "vm/mmc_data.hpp"
 #include "vm/reply.hpp"
+#include "vm/target_table.hpp"
 #include "vm/wire.hpp"
 
 namespace ilo::vm {
@@ -27,11 +28,7 @@ class CdromTarget {
   using Options = CdromTargetOptions;
 
   // The medium's media/attention/event state as the per-request step leaves it (#per-request-step).
-  enum class MediaState : std::uint8_t {
-    unseen = 0,   // no medium, or inserted and no request seen since
-    changed = 1,  // the first request after an insertion: unit attention 6/28/00
-    ready = 2,
-  };
+  using MediaState = vm::MediaState;
 
   CdromTarget() : CdromTarget(Options{}) {}
   explicit CdromTarget(Options options) noexcept;

@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "bytes/byte_reader.hpp"
-#include "bytes/byte_writer.hpp"
 #include "vm/floppy_target.hpp"
 
 namespace ilo::vm {
@@ -16,17 +15,9 @@ inline constexpr std::uint32_t kMaxBlocksPerTransfer = 256;
 inline constexpr std::uint32_t kMaxReplyLength = kMaxBlocksPerTransfer * kFloppyBlockSize;
 inline constexpr std::uint16_t kFormatCapacitiesAllocation = kReadFormatCapacitiesSize;
 
-// A READ(10) or WRITE(10) CDB.
+// A READ(10) or WRITE(10) CDB of at most 256 blocks.
 Request transfer_cdb(std::uint8_t opcode, std::uint32_t lba, std::uint32_t blocks) {
-  Request r{};
-  ByteWriter(r)
-      .u8(opcode)                                 // 0: READ(10) 0x28 / WRITE(10) 0x2A
-      .u8(0x00)                                   // 1: flags
-      .u32be(lba)                                 // 2-5: LBA
-      .u8(0x00)                                   // 6: group number
-      .u16be(static_cast<std::uint16_t>(blocks))  // 7-8: transfer length (<= 256)
-      .u8(0x00);                                  // 9: control
-  return r;
+  return transfer10_cdb(opcode, lba, static_cast<std::uint16_t>(blocks));
 }
 
 }  // namespace
@@ -136,54 +127,33 @@ void FloppyInitiator::send_next_write() {
 
 // ---- Replies ----
 
-void FloppyInitiator::violation(std::string_view what) {
-  ++violations_;
-  last_violation_ = what;
+std::size_t FloppyInitiator::feed(std::span<const std::uint8_t> in) {
+  return stream_.feed(
+      in, [this] { return phase_ == Phase::broken || phase_ == Phase::disconnected; },
+      [this](const ReplyHeaderBytes& bytes) { on_header(bytes); },
+      [this](std::span<const std::uint8_t> data) { on_data(data); }, [this] { on_reply(); });
 }
 
-std::size_t FloppyInitiator::feed(std::span<const std::uint8_t> in) {
-  std::size_t used = 0;
-  while (used < in.size() && phase_ != Phase::broken && phase_ != Phase::disconnected) {
-    if (data_left_ == 0) {
-      used += header_reader_.feed(in.subspan(used));
-      if (!header_reader_.complete()) break;
-      const ReplyHeaderBytes bytes = header_reader_.bytes();
-      header_reader_.clear();
-      on_header(bytes);
-      continue;
-    }
-    const std::size_t n = std::min<std::size_t>(data_left_, in.size() - used);
-    const auto data = in.subspan(used, n);
-    if (reply_ok_ && step_ == Step::read_chunk) {
-      if (options_.hash) sha_.update(data);
-      bytes_read_ += n;
-    } else if (reply_ok_) {
-      const std::size_t k = std::min(n, small_.size() - small_size_);
-      std::copy_n(data.begin(), k, small_.begin() + static_cast<std::ptrdiff_t>(small_size_));
-      small_size_ += k;
-    }
-    used += n;
-    data_left_ -= static_cast<std::uint32_t>(n);
-    if (data_left_ == 0 && in_reply_) {
-      in_reply_ = false;
-      on_reply();
-    }
+void FloppyInitiator::on_data(std::span<const std::uint8_t> data) {
+  if (reply_ok_ && step_ == Step::read_chunk) {
+    if (options_.hash) sha_.update(data);
+    bytes_read_ += data.size();
+  } else if (reply_ok_) {
+    const std::size_t k = std::min(data.size(), small_.size() - small_size_);
+    std::copy_n(data.begin(), k, small_.begin() + static_cast<std::ptrdiff_t>(small_size_));
+    small_size_ += k;
   }
-  return used;
 }
 
 void FloppyInitiator::on_header(const ReplyHeaderBytes& bytes) {
-  std::error_code ec;
-  const auto parsed = parse_reply_header(bytes, ec);
-  if (!parsed) {
-    violation("reply header without the 0x0BADC0DE magic");
+  ReplyHeader h;
+  const ReplyKind kind = sort_reply_header(bytes, h, log_);
+  if (kind == ReplyKind::bad_magic) {
     phase_ = Phase::broken;
     return;
   }
-  const ReplyHeader h = *parsed;
-  if ((h.flags & ~kKnownFlags) != 0) violation("unknown flag bits in a reply header");
   write_protected_ = (h.flags & kFlagWriteProtected) != 0;
-  if ((h.flags & kFlagDisconnect) != 0) {  // the client unmounts; no data follows
+  if (kind == ReplyKind::disconnect) {
     if (job_ != Job::none) {
       last_job_ = job_;
       last_result_ = JobResult::no_medium;
@@ -195,32 +165,29 @@ void FloppyInitiator::on_header(const ReplyHeaderBytes& bytes) {
     phase_ = Phase::disconnected;
     return;
   }
-  if ((h.flags & kFlagKeepAlive) != 0) {  // media, sense and length are not to be trusted
+  if (kind == ReplyKind::keep_alive) {
     ++keep_alives_;
     return;
   }
   if (!outstanding_ || h.length > kMaxReplyLength) {
-    violation(outstanding_ ? "reply length above any request's"
+    log_.add(outstanding_ ? "reply length above any request's"
                            : "reply without an outstanding request");
     phase_ = Phase::broken;
     return;
   }
   header_ = h;
   if (h.sense.good() && h.sense != sense::kGood)
-    violation("sense key 0 with a non-zero ASC/ASCQ");
+    log_.add("sense key 0 with a non-zero ASC/ASCQ");
   const std::uint32_t expected = h.sense.good() ? expected_length_ : 0;
   reply_ok_ = h.length == expected;
-  if (!reply_ok_) violation("reply length differs from the request's");
+  if (!reply_ok_) log_.add("reply length differs from the request's");
   if (h.media != kMediaNone && h.media != kMediaFloppyPresent)
-    violation("media byte neither 0 nor 0x24");
+    log_.add("media byte neither 0 nor 0x24");
   else if (h.sense == sense::kMediumNotPresent && h.media != kMediaNone)
-    violation("media byte 0x24 with NOT READY, medium not present");
+    log_.add("media byte 0x24 with NOT READY, medium not present");
   small_size_ = 0;
-  data_left_ = h.length;
-  if (data_left_ == 0)
-    on_reply();
-  else
-    in_reply_ = true;
+  stream_.expect(h.length, true);  // on_reply() once the data is through
+  if (h.length == 0) on_reply();
 }
 
 bool FloppyInitiator::check_sense() {
@@ -231,7 +198,7 @@ bool FloppyInitiator::check_sense() {
     if (job_ != Job::enumerate) {
       finish(JobResult::medium_changed);
     } else if (++attention_count_ > options_.max_attention_retries) {
-      violation("unit attention does not clear");
+      log_.add("unit attention does not clear");
       finish(JobResult::failed);
     } else {
       send_tur(Step::tur);
@@ -247,7 +214,7 @@ bool FloppyInitiator::check_sense() {
     finish(JobResult::refused);
     return true;
   }
-  violation("unexpected sense for the request");
+  log_.add("unexpected sense for the request");
   finish(JobResult::failed);
   return true;
 }
@@ -273,7 +240,7 @@ void FloppyInitiator::on_reply() {
       ByteReader r{std::span<const std::uint8_t>(small_).first(small_size_)};
       const std::uint32_t list_length = r.u32be();
       disk_.format_blocks = r.u32be();
-      if (list_length != 16 || r.u8() != 0x02) violation("READ FORMAT CAPACITIES data malformed");
+      if (list_length != 16 || r.u8() != 0x02) log_.add("READ FORMAT CAPACITIES data malformed");
       issue(Step::read_capacity, make_request(std::array<std::uint8_t, 1>{0x25}), 8);
       break;
     }
@@ -281,9 +248,9 @@ void FloppyInitiator::on_reply() {
       ByteReader r{std::span<const std::uint8_t>(small_).first(small_size_)};
       disk_.blocks = std::uint64_t{r.u32be()} + 1;
       disk_.block_length = r.u32be();
-      if (disk_.block_length != kFloppyBlockSize) violation("READ CAPACITY block length not 512");
+      if (disk_.block_length != kFloppyBlockSize) log_.add("READ CAPACITY block length not 512");
       if (disk_.format_blocks != disk_.blocks)
-        violation("READ FORMAT CAPACITIES and READ CAPACITY disagree");
+        log_.add("READ FORMAT CAPACITIES and READ CAPACITY disagree");
       disk_.present = true;
       finish(JobResult::done);
       break;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "vm/sense.hpp"
+#include "vm/reply_stream.hpp"
 #include "vm/sha256.hpp"
 #include "vm/wire.hpp"
 
@@ -79,8 +80,8 @@ class FloppyInitiator {
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   [[nodiscard]] std::uint64_t keep_alives() const noexcept { return keep_alives_; }
-  [[nodiscard]] std::uint64_t violations() const noexcept { return violations_; }
-  [[nodiscard]] std::string_view last_violation() const noexcept { return last_violation_; }
+  [[nodiscard]] std::uint64_t violations() const noexcept { return log_.count; }
+  [[nodiscard]] std::string_view last_violation() const noexcept { return log_.last; }
 
  private:
   enum class Step : std::uint8_t {
@@ -90,8 +91,8 @@ class FloppyInitiator {
   bool start(Job job);
   void finish(JobResult result);
   void issue(Step step, const Request& request, std::uint32_t expected_length);
-  void violation(std::string_view what);
   void on_header(const ReplyHeaderBytes& bytes);
+  void on_data(std::span<const std::uint8_t> data);
   void on_reply();
   bool check_sense();  // a failed command: true if it ended or redirected the job
   void send_tur(Step step);
@@ -113,11 +114,9 @@ class FloppyInitiator {
   Step step_ = Step::none;
   std::uint32_t expected_length_ = 0;
 
-  ReplyHeaderReader header_reader_;
+  ReplyStream stream_;
   ReplyHeader header_{};
   bool reply_ok_ = false;
-  bool in_reply_ = false;
-  std::uint32_t data_left_ = 0;
   std::array<std::uint8_t, 20> small_{};
   std::size_t small_size_ = 0;
 
@@ -130,8 +129,7 @@ class FloppyInitiator {
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;
   std::uint64_t keep_alives_ = 0;
-  std::uint64_t violations_ = 0;
-  std::string_view last_violation_;
+  ViolationLog log_;
 };
 
 }  // namespace ilo::vm

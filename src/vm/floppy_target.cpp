@@ -104,9 +104,7 @@ const FloppyTarget::Command FloppyTarget::kCommands[] = {
 // clang-format on
 
 const FloppyTarget::Command* FloppyTarget::find_command(std::uint8_t opcode) noexcept {
-  const auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
-                               [opcode](const Command& c) { return c.opcode == opcode; });
-  return it == std::end(kCommands) ? nullptr : &*it;
+  return find_opcode(kCommands, opcode);
 }
 
 // Blocks of a READ/WRITE: bytes 7-8 for the 10-byte CDBs, 6-9 for the 12-byte ones (dev. 3).
@@ -135,7 +133,7 @@ void FloppyTarget::insert(std::shared_ptr<const Medium> medium) {
   const std::uint64_t size = medium->size();
   medium_ = std::move(medium);
   writer_ = options_.write_protect ? nullptr : writable(medium_.get());
-  blocks_ = size / kFloppyBlockSize + (size % kFloppyBlockSize != 0 ? 1 : 0);
+  blocks_ = blocks_covering(size, kFloppyBlockSize);
   media_state_ = MediaState::unseen;
 }
 
@@ -155,10 +153,7 @@ std::error_code FloppyTarget::flush() {
 }
 
 void FloppyTarget::advance_media_state() noexcept {
-  if (medium_ == nullptr)
-    media_state_ = MediaState::unseen;
-  else
-    media_state_ = media_state_ == MediaState::unseen ? MediaState::changed : MediaState::ready;
+  media_state_ = next_media_state(media_state_, medium_ != nullptr);
 }
 
 std::uint32_t FloppyTarget::flags() const noexcept {
@@ -226,15 +221,7 @@ Reply FloppyTarget::handle(const Request& request, std::span<const std::uint8_t>
   else
     status = (this->*command->handler)(request, data_out, reply);
 
-  if (!status.good()) {  // failures carry no data
-    reply.data_length = 0;
-    reply.from_medium = false;
-    reply.medium.reset();
-  }
-  header.sense = status;
-  header.length = reply.data_length;
-  reply.header = encode_reply_header(header);
-  last_ = header;
+  last_ = finish_reply(reply, header, status);
   return reply;
 }
 

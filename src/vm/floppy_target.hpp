@@ -15,6 +15,7 @@
 
 #include "vm/medium.hpp"
 #include "vm/reply.hpp"
+#include "vm/target_table.hpp"
 #include "vm/wire.hpp"
 #include "vm/writable_medium.hpp"
 
@@ -45,7 +46,7 @@ struct FloppyTargetOptions {
 class FloppyTarget {
  public:
   using Options = FloppyTargetOptions;
-  enum class MediaState : std::uint8_t { unseen = 0, changed = 1, ready = 2 };
+  using MediaState = vm::MediaState;
 
   FloppyTarget() : FloppyTarget(Options{}) {}
   explicit FloppyTarget(Options options);

@@ -9,7 +9,6 @@
 #include <initializer_list>
 
 #include "bytes/byte_reader.hpp"
-#include "bytes/byte_writer.hpp"
 
 namespace ilo::vm {
 namespace {
@@ -153,73 +152,36 @@ void Initiator::send_gesn(Step step) {
 }
 
 void Initiator::send_read_pvd() {
-  Request r{};
-  ByteWriter w(r);
-  w.u8(0x28)                              // READ(10)
-      .u8(0x00)                           // 1: flags
-      .u32be(kPrimaryVolumeDescriptorLba) // 2-5: LBA 16
-      .u8(0x00)                           // 6: group number
-      .u16be(1)                           // 7-8: one block
-      .u8(0x00);                          // 9: control
-  issue(Step::read_pvd, r, mmc::kBlockSize);
+  issue(Step::read_pvd, transfer10_cdb(0x28, kPrimaryVolumeDescriptorLba, 1), mmc::kBlockSize);
 }
 
 void Initiator::send_next_chunk() {
   const std::uint64_t left = disc_.blocks - next_lba_;
   chunk_blocks_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(left,
                                                                      options_.blocks_per_read));
-  Request r{};
-  ByteWriter w(r);
-  w.u8(0x28)                                          // READ(10)
-      .u8(0x00)                                       // 1: flags
-      .u32be(static_cast<std::uint32_t>(next_lba_))   // 2-5: LBA
-      .u8(0x00)                                       // 6: group number
-      .u16be(static_cast<std::uint16_t>(chunk_blocks_))  // 7-8: transfer length (<= 64)
-      .u8(0x00);                                      // 9: control
-  issue(Step::read_chunk, r, chunk_blocks_ * mmc::kBlockSize);
+  issue(Step::read_chunk,  // READ(10) of at most 64 blocks
+        transfer10_cdb(0x28, static_cast<std::uint32_t>(next_lba_),
+                       static_cast<std::uint16_t>(chunk_blocks_)),
+        chunk_blocks_ * mmc::kBlockSize);
 }
 
 // ---- Replies ----
 
-void Initiator::violation(std::string_view what) {
-  ++violations_;
-  last_violation_ = what;
-}
-
 std::size_t Initiator::feed(std::span<const std::uint8_t> in) {
-  std::size_t used = 0;
-  while (used < in.size() && phase_ != Phase::broken && phase_ != Phase::disconnected) {
-    if (data_left_ == 0) {
-      used += header_reader_.feed(in.subspan(used));
-      if (!header_reader_.complete()) break;
-      const ReplyHeaderBytes bytes = header_reader_.bytes();
-      header_reader_.clear();
-      on_header(bytes);
-      continue;
-    }
-    const std::size_t n = std::min<std::size_t>(data_left_, in.size() - used);
-    on_data(in.subspan(used, n));
-    used += n;
-    data_left_ -= static_cast<std::uint32_t>(n);
-    if (data_left_ == 0 && in_reply_) {
-      in_reply_ = false;
-      on_reply();
-    }
-  }
-  return used;
+  return stream_.feed(
+      in, [this] { return phase_ == Phase::broken || phase_ == Phase::disconnected; },
+      [this](const ReplyHeaderBytes& bytes) { on_header(bytes); },
+      [this](std::span<const std::uint8_t> data) { on_data(data); }, [this] { on_reply(); });
 }
 
 void Initiator::on_header(const ReplyHeaderBytes& bytes) {
-  std::error_code ec;
-  const auto parsed = parse_reply_header(bytes, ec);
-  if (!parsed) {
-    violation("reply header without the 0x0BADC0DE magic");
+  ReplyHeader h;
+  const ReplyKind kind = sort_reply_header(bytes, h, log_);
+  if (kind == ReplyKind::bad_magic) {
     phase_ = Phase::broken;
     return;
   }
-  const ReplyHeader h = *parsed;
-  if ((h.flags & ~kKnownFlags) != 0) violation("unknown flag bits in a reply header");
-  if ((h.flags & kFlagDisconnect) != 0) {  // the client unmounts; no data follows
+  if (kind == ReplyKind::disconnect) {
     if (job_ != Job::none) {
       last_job_ = job_;
       last_result_ = JobResult::no_medium;
@@ -231,48 +193,48 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
     phase_ = Phase::disconnected;
     return;
   }
-  if ((h.flags & kFlagKeepAlive) != 0) {  // media, sense and length are not to be trusted
+  if (kind == ReplyKind::keep_alive) {
     ++keep_alives_;
     return;
   }
   if (!outstanding_) {
-    violation("reply without an outstanding request");
+    log_.add("reply without an outstanding request");
     if (h.length > kMaxReplyLength) {
       phase_ = Phase::broken;
       return;
     }
     sink_ = Sink::skip;
-    data_left_ = h.length;
+    stream_.expect(h.length, false);
     return;
   }
   header_ = h;
   if (step_ == Step::echo) {  // bytes 8-15 are the cookie, not media/sense/length
     reply_ok_ = true;
-    data_left_ = 0;
+    stream_.expect(0, false);
     on_reply();
     return;
   }
-  if ((h.flags & kFlagWriteProtected) != 0) violation("WP flag on a CD-ROM reply");
+  if ((h.flags & kFlagWriteProtected) != 0) log_.add("WP flag on a CD-ROM reply");
   if (h.sense.good() && h.sense != sense::kGood)
-    violation("sense key 0 with a non-zero ASC/ASCQ");
+    log_.add("sense key 0 with a non-zero ASC/ASCQ");
   if (h.length > kMaxReplyLength) {
-    violation("reply length above any request's");
+    log_.add("reply length above any request's");
     phase_ = Phase::broken;
     return;
   }
   const std::uint32_t expected = h.sense.good() ? expected_length_ : 0;
   reply_ok_ = h.length == expected;
-  if (!reply_ok_) violation("reply length differs from the request's");
+  if (!reply_ok_) log_.add("reply length differs from the request's");
 
   // Media byte: 0 without a medium, 1 with one (CD image model).
   if (h.media != kMediaNone && h.media != kMediaCdPresent)
-    violation("media byte neither 0 nor 1");
+    log_.add("media byte neither 0 nor 1");
   else if (h.sense == sense::kMediumNotPresent && h.media != kMediaNone)
-    violation("media byte 1 with NOT READY, medium not present");
+    log_.add("media byte 1 with NOT READY, medium not present");
   else if (h.sense != sense::kMediumNotPresent && h.media != kMediaCdPresent &&
            (step_ == Step::tur || step_ == Step::read_capacity || step_ == Step::read_toc ||
             step_ == Step::read_pvd || step_ == Step::read_chunk))
-    violation("media byte 0 in a reply that implies a medium");
+    log_.add("media byte 0 in a reply that implies a medium");
 
   small_size_ = 0;
   pvd_size_ = 0;
@@ -284,11 +246,8 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
     sink_ = Sink::hash;
   else
     sink_ = Sink::small;
-  data_left_ = h.length;
-  if (data_left_ == 0)
-    on_reply();
-  else
-    in_reply_ = true;  // on_reply() once the data is through
+  stream_.expect(h.length, true);  // on_reply() once the data is through
+  if (h.length == 0) on_reply();
 }
 
 void Initiator::on_data(std::span<const std::uint8_t> data) {
@@ -322,7 +281,7 @@ bool Initiator::check_common_sense(Step step) {
     if (job_ != Job::enumerate) {
       finish(JobResult::medium_changed);
     } else if (++attention_count_ > options_.max_attention_retries) {
-      violation("unit attention does not clear");
+      log_.add("unit attention does not clear");
       finish(JobResult::failed);
     } else {
       send_tur();
@@ -334,7 +293,7 @@ bool Initiator::check_common_sense(Step step) {
     finish(JobResult::no_medium);
     return true;
   }
-  violation("unexpected sense for the request");
+  log_.add("unexpected sense for the request");
   finish(JobResult::failed);
   return true;
 }
@@ -348,7 +307,7 @@ void Initiator::on_reply() {
   }
   if (step == Step::echo) {
     if (echo_cookie(header_) != cookie_) {
-      violation("echo reply does not return the request's bytes 4-11");
+      log_.add("echo reply does not return the request's bytes 4-11");
       finish(JobResult::failed);
     } else {
       finish(JobResult::done);
@@ -363,7 +322,7 @@ void Initiator::on_reply() {
       const std::uint32_t last_lba = r.u32be();
       disc_.block_length = r.u32be();
       disc_.blocks = std::uint64_t{last_lba} + 1;
-      if (disc_.block_length != mmc::kBlockSize) violation("READ CAPACITY block length not 2048");
+      if (disc_.block_length != mmc::kBlockSize) log_.add("READ CAPACITY block length not 2048");
       send_read_toc();
       break;
     }
@@ -372,8 +331,8 @@ void Initiator::on_reply() {
       const auto prefix = r.bytes(kTocPrefix.size());
       disc_.toc_lead_out = r.u32be();
       if (!std::equal(prefix.begin(), prefix.end(), kTocPrefix.begin(), kTocPrefix.end()))
-        violation("READ TOC data is not a one-track data disc");
-      if (disc_.toc_lead_out != disc_.blocks) violation("READ TOC lead-out differs from capacity");
+        log_.add("READ TOC data is not a one-track data disc");
+      if (disc_.toc_lead_out != disc_.blocks) log_.add("READ TOC lead-out differs from capacity");
       send_gesn(Step::gesn);
       break;
     }
@@ -414,17 +373,17 @@ void Initiator::handle_media_event(bool in_enumeration) {
                            event == static_cast<std::uint8_t>(mmc::MediaEvent::media_removal);
   if (!r.ok() || length != 6 || klass != 0x04 || supported != mmc::kMediaClassRequest ||
       slots != 0 || !known_event || (status & ~mmc::kMediaStatusPresent) != 0) {
-    violation("GET EVENT STATUS NOTIFICATION data is not a media event");
+    log_.add("GET EVENT STATUS NOTIFICATION data is not a media event");
     finish(JobResult::failed);
     return;
   }
   const bool present = (status & mmc::kMediaStatusPresent) != 0;
   if ((header_.media == kMediaCdPresent) != present)
-    violation("media byte disagrees with the GESN media status");
+    log_.add("media byte disagrees with the GESN media status");
   const bool removal = event == static_cast<std::uint8_t>(mmc::MediaEvent::media_removal);
   const bool new_media = event == static_cast<std::uint8_t>(mmc::MediaEvent::new_media);
   if (removal || !present) {
-    if (new_media) violation("NEW MEDIA without a medium");
+    if (new_media) log_.add("NEW MEDIA without a medium");
     forget_disc();
     finish(JobResult::no_medium);
     return;

@@ -16,6 +16,7 @@
 
 #include "vm/iso9660.hpp"
 #include "vm/mmc_data.hpp"
+#include "vm/reply_stream.hpp"
 #include "vm/sha256.hpp"
 #include "vm/wire.hpp"
 
@@ -86,8 +87,8 @@ class Initiator {
   [[nodiscard]] std::uint64_t requests_sent() const noexcept { return requests_sent_; }
   [[nodiscard]] std::uint64_t keep_alives() const noexcept { return keep_alives_; }
   // Replies that broke a rule of docs/virtual-media.md, and a fixed text naming the last one.
-  [[nodiscard]] std::uint64_t violations() const noexcept { return violations_; }
-  [[nodiscard]] std::string_view last_violation() const noexcept { return last_violation_; }
+  [[nodiscard]] std::uint64_t violations() const noexcept { return log_.count; }
+  [[nodiscard]] std::string_view last_violation() const noexcept { return log_.last; }
 
  private:
   enum class Step : std::uint8_t {
@@ -98,7 +99,6 @@ class Initiator {
   bool start(Job job);
   void finish(JobResult result);
   void issue(Step step, const Request& request, std::uint32_t expected_length);
-  void violation(std::string_view what);
 
   void on_header(const ReplyHeaderBytes& bytes);
   void on_data(std::span<const std::uint8_t> data);
@@ -131,12 +131,10 @@ class Initiator {
   std::uint32_t expected_length_ = 0;
   std::array<std::uint8_t, 8> cookie_{};
 
-  // Reply side: header framing, then data_left_ bytes into sink_.
-  ReplyHeaderReader header_reader_;
+  // Reply side: header framing, then the announced data into sink_.
+  ReplyStream stream_;
   ReplyHeader header_{};
   bool reply_ok_ = false;  // header matched what the step expects; data is usable
-  std::uint32_t data_left_ = 0;
-  bool in_reply_ = false;  // the data being received belongs to the outstanding request
   Sink sink_ = Sink::skip;
   std::array<std::uint8_t, 32> small_{};  // READ CAPACITY, READ TOC (20), GESN data
   std::size_t small_size_ = 0;
@@ -152,8 +150,7 @@ class Initiator {
   std::uint64_t bytes_read_ = 0;
   std::uint64_t requests_sent_ = 0;
   std::uint64_t keep_alives_ = 0;
-  std::uint64_t violations_ = 0;
-  std::string_view last_violation_;
+  ViolationLog log_;
 };
 
 }  // namespace ilo::vm

@@ -1,4 +1,4 @@
-// reply_data() and medium_error_reply() (see reply.hpp).
+// reply_data(), finish_reply() and medium_error_reply() (see reply.hpp).
 #include "vm/reply.hpp"
 
 #include <algorithm>
@@ -16,6 +16,18 @@ std::error_code reply_data(const Reply& reply, std::span<std::uint8_t> out) noex
   }
   if (!reply.medium) return VmError::medium_io;
   return read_padded(*reply.medium, reply.extent.offset, out);
+}
+
+ReplyHeader finish_reply(Reply& reply, ReplyHeader header, Sense status) noexcept {
+  if (!status.good()) {  // failures carry no data
+    reply.data_length = 0;
+    reply.from_medium = false;
+    reply.medium.reset();
+  }
+  header.sense = status;
+  header.length = reply.data_length;
+  reply.header = encode_reply_header(header);
+  return header;
 }
 
 Reply medium_error_reply(const Reply& failed) noexcept {

@@ -54,6 +54,10 @@ struct Reply {
 // sends medium_error_reply() instead.
 std::error_code reply_data(const Reply& reply, std::span<std::uint8_t> out) noexcept;
 
+// Completes a target's dispatch: a failed `status` carries no data; `header` gets the status
+// and the reply's data length and is encoded into reply.header. Returns the header as encoded.
+ReplyHeader finish_reply(Reply& reply, ReplyHeader header, Sense status) noexcept;
+
 // The reply that replaces a READ whose medium failed: same flags and media byte, sense
 // 3/10/00 (what Java sends for any I/O exception), no data.
 Reply medium_error_reply(const Reply& failed) noexcept;

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "ribcl/ribcl_reply.hpp"
 #include "ribcl/ribcl_request.hpp"
 #include "session/session_owner.hpp"
+#include "session_log_fixture.hpp"
 #include "sim_process.hpp"
 
 namespace ilo::session {
@@ -28,36 +28,15 @@ constexpr const char* kWrongPin =
     "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:"
     "ee:ff";
 
-class RibclTest : public ::testing::Test {
+// Keep-alives off: a test's requests are the only ones the simulator sees.
+class RibclTest : public test::SessionLogTest {
  protected:
-  void TearDown() override {
-    std::lock_guard lock(mutex_);
-    for (const auto& line : lines_) {
-      for (const auto& secret : secrets_)
-        EXPECT_EQ(line.find(secret), std::string::npos) << "a secret in: " << line;
-    }
-  }
   SessionOwnerOptions options_for(const SimProcess& sim,
                                   const std::string& password = SimProcess::password()) {
-    SessionOwnerOptions o;
-    o.host = "127.0.0.1";
-    o.https_port = sim.https_port();
-    o.password = Secret(password);
-    o.tls.pin_sha256 = sim.fingerprint();
-    o.connect_timeout = 2s;
-    o.request_timeout = 5s;
+    SessionOwnerOptions o = SessionLogTest::options_for(sim, password);
     o.keepalive_interval = 0ms;
-    remember(password, true);
-    o.log = [this](int, const std::string& text) { remember(text, false); };
     return o;
   }
-  void remember(const std::string& text, bool secret) {
-    std::lock_guard lock(mutex_);
-    (secret ? secrets_ : lines_).push_back(text);
-  }
-
-  std::mutex mutex_;
-  std::vector<std::string> lines_, secrets_;
 };
 
 TEST_F(RibclTest, OneTimeBootRoundTripsThroughTheMachine) {
@@ -116,7 +95,7 @@ TEST_F(RibclTest, WrongPasswordIsRefusedWithTheIloStatus) {
   EXPECT_NE(error.find("refused the RIBCL login"), std::string::npos) << error;
   EXPECT_NE(error.find("STATUS 0x005F: Login failed."), std::string::npos) << error;
   EXPECT_EQ(reply, "");
-  remember(error, false);
+  remember_text(error);
   const auto state = sim.state();
   EXPECT_EQ(state["one_time_boot"], "normal");  // nothing changed
   EXPECT_EQ(state["web"]["failed_logins"], 1);
@@ -138,13 +117,13 @@ TEST_F(RibclTest, AChangedPasswordRefusesRibclButKeepsTheWebSession) {
   SessionOwner owner(options_for(sim));
   std::string error;
   ASSERT_FALSE(owner.login(error)) << error;
-  remember("changed-by-the-admin", true);
+  remember_secret("changed-by-the-admin");
   ASSERT_EQ(sim.post("/sim/password", R"({"password":"changed-by-the-admin"})"), 200);
   EXPECT_EQ(sim.post("/sim/password", R"({"password":""})"), 400);
   std::string reply;
   EXPECT_EQ(owner.ribcl(ribcl::get_one_time_boot(), reply, error),
             SessionError::wrong_credentials);
-  remember(error, false);
+  remember_text(error);
   EXPECT_EQ(owner.status().state, SessionOwnerStatus::State::up);
   EXPECT_TRUE(owner.keys());
 }
@@ -159,7 +138,7 @@ TEST_F(RibclTest, UnknownCommandGetsAnErrorStatus) {
   EXPECT_EQ(ec, ribcl::RibclError::ilo_status);
   EXPECT_NE(error.find("STATUS 0x0001"), std::string::npos) << error;
   EXPECT_NE(error.find("GET_WARP_DRIVE"), std::string::npos) << error;
-  remember(error, false);
+  remember_text(error);
   // A write command in a read section, and a value that is no device.
   EXPECT_EQ(owner.ribcl({"SERVER_INFO", "read", "SET_ONE_TIME_BOOT", "CDROM"}, reply, error),
             ribcl::RibclError::ilo_status);
@@ -184,7 +163,7 @@ TEST_F(RibclTest, PinMismatchIsRefusedBeforeThePasswordIsSent) {
   EXPECT_EQ(owner.ribcl(ribcl::set_one_time_boot(BootDevice::cd), reply, error),
             SessionError::tls_mismatch);
   EXPECT_NE(error.find(sim.fingerprint()), std::string::npos) << error;
-  remember(error, false);
+  remember_text(error);
   const auto state = sim.state();
   EXPECT_EQ(state["one_time_boot"], "normal");
   EXPECT_EQ(state["web"]["failed_logins"], 0);  // no request reached the server

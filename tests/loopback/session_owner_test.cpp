@@ -21,6 +21,7 @@
 #include "net/console_session.hpp"
 #include "rc/framebuffer.hpp"
 #include "session/session_owner.hpp"
+#include "session_log_fixture.hpp"
 #include "sim_process.hpp"
 
 namespace ilo::session {
@@ -32,46 +33,17 @@ using test::wait_until;
 using Clock = std::chrono::steady_clock;
 
 // Every log line and error text of a test, and every secret it saw, checked at the end.
-class SessionOwnerTest : public ::testing::Test {
+class SessionOwnerTest : public test::SessionLogTest {
  protected:
-  void TearDown() override {
+  void on_log(int priority, const std::string& text) override {
     std::lock_guard lock(mutex_);
-    for (const auto& line : lines_) {
-      for (const auto& secret : secrets_) {
-        EXPECT_EQ(line.find(secret), std::string::npos) << "a secret in: " << line;
-      }
-    }
-  }
-
-  SessionOwnerOptions options_for(const SimProcess& sim,
-                                  const std::string& password = SimProcess::password()) {
-    SessionOwnerOptions o;
-    o.host = "127.0.0.1";
-    o.https_port = sim.https_port();
-    o.password = Secret(password);
-    o.tls.pin_sha256 = sim.fingerprint();
-    o.connect_timeout = 2s;
-    o.request_timeout = 5s;
-    remember_secret(password);
-    o.log = [this](int priority, const std::string& text) {
-      std::lock_guard lock(mutex_);
-      lines_.push_back(text);
-      log_.emplace_back(priority, text);
-    };
-    return o;
-  }
-  void remember_secret(const std::string& s) {
-    std::lock_guard lock(mutex_);
-    secrets_.push_back(s);
+    lines_.push_back(text);
+    log_.emplace_back(priority, text);
   }
   void remember_keys(const std::optional<SessionKeys>& keys) {
     if (!keys) return;
     remember_secret(keys->session_key.text());
     remember_secret(keys->enc_key.text());
-  }
-  void remember_text(const std::string& text) {
-    std::lock_guard lock(mutex_);
-    lines_.push_back(text);
   }
   bool logged(int priority, const std::string& part) {
     std::lock_guard lock(mutex_);
@@ -86,10 +58,7 @@ class SessionOwnerTest : public ::testing::Test {
     return sim.state()["web"]["sessions"].get<std::uint64_t>();
   }
 
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-  std::vector<std::pair<int, std::string>> log_;
-  std::vector<std::string> secrets_;
+  std::vector<std::pair<int, std::string>> log_;  // guarded by mutex_
 };
 
 TEST_F(SessionOwnerTest, LoginWithAPinnedCertificateGivesKeysAndLogsOutAtTheEnd) {
