@@ -20,6 +20,9 @@ class SessionOwner;
 namespace ilo::rcd {
 class Companion;
 }
+namespace ilo::rc {
+class KeyLayout;
+}
 
 namespace ilo::fs {
 
@@ -32,6 +35,8 @@ struct FilesystemContext {
   CdromDrive* cdrom = nullptr;
   CdromDrive* usb = nullptr;            // the floppy/USB-key drive (NAME.img); null: none
   BootFile* boot = nullptr;             // null: `boot` answers ENOTCONN
+  // The server's layout for `keyboard` text (-o layout=); null: the built-in US table.
+  std::shared_ptr<const rc::KeyLayout> layout;
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;
