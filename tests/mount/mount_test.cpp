@@ -840,6 +840,19 @@ TEST(MountLayout, FrenchTextAppearsExactly) {
                        "~ {[]} | \\ ^ \u00B2 \u00B5 \u00A7 1234567890 ; : ! ?");
 }
 
+// A layout XKB does not know, or a malformed name, fails the mount with a message naming it.
+TEST(MountLayout, UnknownLayoutFailsTheMount) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  for (const std::string layout : {"zz", "de:nosuchvariant", "de(nodeadkeys)"}) {
+    Mount mount(sim, {.o = {"layout=" + layout}, .password = SimProcess::password(), .pin = true,
+                      .foreground = false});
+    EXPECT_NE(mount.exit_status(), 0) << layout;
+    EXPECT_FALSE(mount.is_mounted()) << layout;
+    EXPECT_NE(mount.log().find("layout="), std::string::npos) << mount.log();
+  }
+}
+
 // The drive's connection dropped by the simulator mid-read: the drive reconnects with the
 // medium still in, and the whole-disc read completes with the right SHA-256.
 TEST(Mount, MediaReadSurvivesADroppedConnection) {
