@@ -370,7 +370,7 @@ struct Filesystem::Impl {
   int write_keyboard(std::string_view text) {
     std::error_code ec;
     std::string detail;
-    const auto reports = rc::parse_key_script(text, ec, &detail);
+    const auto reports = rc::parse_key_script(text, ec, &detail, context.layout.get());
     if (ec) {
       log_warning("keyboard: " + detail + "; nothing typed");
       return EINVAL;

@@ -23,6 +23,9 @@ namespace ilo::rcd {
 class Companion;
 struct FrameSnapshot;
 }
+namespace ilo::rc {
+class KeyLayout;
+}
 
 namespace ilo::fs {
 
@@ -37,6 +40,8 @@ struct FilesystemContext {
   CdromDrive* usb = nullptr;            // the floppy/USB-key drive (NAME.img); null: none
   BootFile* boot = nullptr;             // null: `boot` answers ENOTCONN
   ScreenTextFile* screen_text = nullptr;  // null: screen.txt reads empty
+  // The server's layout for `keyboard` text (-o layout=); null: the built-in US table.
+  std::shared_ptr<const rc::KeyLayout> layout;
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;

@@ -35,6 +35,7 @@
 #include "fs/log.hpp"
 #include "fs/mount_options.hpp"
 #include "fs/screen_text_file.hpp"
+#include "keymap/layout_table.hpp"
 #include "rcd/companion.hpp"
 #include "session/secret.hpp"
 #include "session/session_owner.hpp"
@@ -245,6 +246,13 @@ int main(int argc, char* argv[]) {
 
   if (!prepare_cache(options.cache_dir, error)) startup.fail(error);
 
+  std::shared_ptr<const ilo::rc::KeyLayout> layout;
+  if (options.layout.text() != "us") {
+    auto table = ilo::keymap::build_key_layout(options.layout, error);
+    if (!table) startup.fail("layout=" + options.layout.text() + ": " + error);
+    layout = std::make_shared<const ilo::rc::KeyLayout>(std::move(*table));
+  }
+
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   std::thread io_thread([&io] { io.run(); });
@@ -274,6 +282,7 @@ int main(int argc, char* argv[]) {
   context.cdrom = &cdrom;
   context.usb = &usb;
   context.cache_dir = options.cache_dir;
+  context.layout = layout;
   context.uid = ::getuid();
   context.gid = ::getgid();
   ilo::fs::Filesystem filesystem(context);

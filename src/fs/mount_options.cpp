@@ -27,6 +27,7 @@ struct RawOptions {
   char* cache = nullptr;
   char* fonts = nullptr;
   char* busy = nullptr;
+  char* layout = nullptr;
   char* password = nullptr;  // refused: only here to give a clear message
   int insecure = 0;
   int ro = 0;
@@ -35,7 +36,7 @@ struct RawOptions {
   int nonopts = 0;
   std::string* host = nullptr;
   ~RawOptions() {
-    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, password, fonts})
+    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, layout, password, fonts})
       std::free(s);
   }
 };
@@ -52,6 +53,7 @@ const fuse_opt kSpecs[] = {
     ILOFS_OPT("cache=%s", cache),
     ILOFS_OPT("fonts=%s", fonts),
     ILOFS_OPT("busy=%s", busy),
+    ILOFS_OPT("layout=%s", layout),
     ILOFS_OPT("password=%s", password),
     ILOFS_OPT("insecure", insecure),
     FUSE_OPT_KEY("ro", kReadOnly),
@@ -212,6 +214,15 @@ int parse_mount_options(fuse_args& args, MountOptions& options, std::string& err
       return 2;
     }
   }
+  if (raw.layout) {
+    const auto layout = keymap::parse_layout_name(raw.layout);
+    if (!layout) {
+      error = std::string("layout=") + raw.layout +
+              ": expected an XKB layout NAME or NAME:VARIANT, e.g. de, fr or de:nodeadkeys";
+      return 2;
+    }
+    options.layout = *layout;
+  }
   if (!options.fingerprint.empty() && http::normalise_pin(options.fingerprint).empty()) {
     error = "fingerprint=" + options.fingerprint +
             ": expected the certificate's SHA-256: 64 hex digits, plain or as ab:cd:... pairs";
@@ -248,6 +259,8 @@ const char* usage_text() noexcept {
          "    -o fonts=DIR           console fonts screen.txt reads with, besides its own\n"
          "                           (default /usr/share/consolefonts)\n"
          "    -o busy=fail|seize|share  when another user holds the console (default fail)\n"
+         "    -o layout=NAME[:VARIANT]  the server's keyboard layout for text written to\n"
+         "                           `keyboard`, in XKB's names (default us; e.g. de, fr)\n"
          "    -f                     stay in the foreground, log to stderr\n"
          "    -d                     debug output (implies -f; never prints a secret)\n"
          "    -h, --help             this text\n"

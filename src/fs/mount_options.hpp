@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "keymap/xkb_keymap.hpp"
 #include "net/busy_policy.hpp"
 
 struct fuse_args;
@@ -29,6 +30,7 @@ struct MountOptions {
   bool foreground = false;
   bool debug = false;
   bool read_only = false;          // -o ro
+  keymap::LayoutName layout;       // -o layout=NAME[:VARIANT], default us
   // FUSE's own loop options (-s, -o clone_fd, -o max_idle_threads=N); 0: ilofs's default.
   bool single_thread = false;
   bool clone_fd = false;

@@ -172,7 +172,20 @@ std::vector<std::string_view> words_of(std::string_view line) {
 }  // namespace
 
 std::vector<KeyboardReport> parse_key_script(std::string_view text, std::error_code& ec,
-                                             std::string* detail) {
+                                             std::string* detail, const KeyLayout* layout) {
+  // A text character through the layout: false when it has no keys there.
+  const auto type_in_layout = [&](std::vector<KeyboardReport>& out, char32_t cp) {
+    const auto* strokes = layout->find(cp);
+    if (strokes == nullptr) return false;
+    for (const auto& stroke : *strokes) press_and_release(out, stroke);
+    return true;
+  };
+  const auto no_key = [&](char32_t cp, std::size_t at) {
+    return refuse<KeyboardReport>(ec, detail,
+                                  "no key for " + code_point_name(cp) + " at offset " +
+                                      std::to_string(at) +
+                                      (layout != nullptr ? " in layout " + layout->name() : ""));
+  };
   ec.clear();
   std::vector<KeyboardReport> out;
   out.reserve(2 * text.size());
@@ -186,7 +199,11 @@ std::vector<KeyboardReport> parse_key_script(std::string_view text, std::error_c
     }
     if (c == '<') {
       if (i + 1 < text.size() && text[i + 1] == '<') {
-        press_and_release(out, *key_for_char('<'));
+        if (layout != nullptr) {
+          if (!type_in_layout(out, U'<')) return no_key(U'<', i);
+        } else {
+          press_and_release(out, *key_for_char('<'));
+        }
         i += 2;
         continue;
       }
@@ -214,16 +231,19 @@ std::vector<KeyboardReport> parse_key_script(std::string_view text, std::error_c
       if (!decoded)
         return refuse<KeyboardReport>(ec, detail, "invalid UTF-8 at offset " + std::to_string(i));
       // A US keyboard types nothing outside ASCII.
-      return refuse<KeyboardReport>(ec, detail,
-                                    "no key for " + code_point_name(decoded->first) +
-                                        " at offset " + std::to_string(i));
+      if (layout == nullptr || !type_in_layout(out, decoded->first))
+        return no_key(decoded->first, i);
+      i += decoded->second;
+      continue;
+    }
+    if (layout != nullptr && c >= ' ' && c != 0x7F) {
+      if (!type_in_layout(out, static_cast<unsigned char>(c)))
+        return no_key(static_cast<unsigned char>(c), i);
+      ++i;
+      continue;
     }
     const auto stroke = key_for_char(c);
-    if (!stroke) {
-      return refuse<KeyboardReport>(ec, detail,
-                                    "no key for " + code_point_name(static_cast<unsigned char>(c)) +
-                                        " at offset " + std::to_string(i));
-    }
+    if (!stroke) return no_key(static_cast<unsigned char>(c), i);
     press_and_release(out, *stroke);
     ++i;
   }

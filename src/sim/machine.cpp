@@ -198,6 +198,15 @@ void Machine::type_key(std::uint8_t usage, std::uint8_t modifiers) {
     console_.write(std::string_view(echo, sizeof echo), TextConsole::kWhite);
     return;
   }
+  // Text keys go through the layout; Enter, Backspace, Tab and the keypad stay as below.
+  const bool control = usage >= kHidEnter && usage <= kHidTab;
+  const bool text_key = (usage >= kHidA && usage <= 0x38 && !control) || usage == 0x64 ||
+                        usage == 0x87 || usage == 0x89;
+  if (options_.layout && text_key) {
+    const std::string typed = options_.layout->press(usage, modifiers);
+    if (!typed.empty()) console_.write(typed, TextConsole::kWhite);
+    return;
+  }
   const auto c = hid_to_ascii(usage, shift);
   if (!c) return;
   if (*c == '\b') {

@@ -9,12 +9,14 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "rc/input_messages.hpp"
 #include "ribcl/boot_device.hpp"
+#include "sim/layout_keyboard.hpp"
 #include "sim/text_console.hpp"
 
 namespace ilo::sim {
@@ -49,6 +51,8 @@ class Machine {
     // {cd, hdd} is the default ("boots the CD when one is in"); {hdd, cd} is "an installed
     // server", which boots the CD only when told to once.
     std::vector<BootDevice> boot_order{BootDevice::cd, BootDevice::hdd};
+    // The layout the console reads keys with (ilo-sim --layout); null: US (hid_keymap).
+    std::shared_ptr<LayoutKeyboard> layout = nullptr;
   };
 
   Machine(const Options& options, TimePoint now);
@@ -77,6 +81,10 @@ class Machine {
   // the boot order; the setting is cleared when that boot picks its device. normal clears it.
   void set_one_time_boot(BootDevice device) noexcept { one_time_boot_ = device; }
   [[nodiscard]] BootDevice one_time_boot() const noexcept { return one_time_boot_; }
+  // "us" or the --layout name.
+  [[nodiscard]] std::string layout_name() const {
+    return options_.layout ? options_.layout->name() : "us";
+  }
   [[nodiscard]] const std::vector<BootDevice>& boot_order() const noexcept {
     return options_.boot_order;
   }

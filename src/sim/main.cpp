@@ -11,6 +11,7 @@
 #include <asio.hpp>
 #include <fmt/core.h>
 
+#include "keymap/xkb_keymap.hpp"
 #include "rc/video_codes.hpp"
 #include "sim/simulator.hpp"
 
@@ -101,6 +102,10 @@ int main(int argc, char** argv) {
   app.add_option("--busy-timeout", config.busy_timeout_ms,
                  "ms a client told the console is busy may take to answer (seize or share)")
       ->check(CLI::Range(1, 3600000))->capture_default_str();
+  std::string layout = "us";
+  app.add_option("--layout", layout,
+                 "the server's keyboard layout, XKB NAME or NAME:VARIANT (e.g. de, fr, "
+                 "de:nodeadkeys)")->capture_default_str();
   app.add_option("--boot-order", boot_order,
                  "persistent boot order, e.g. hdd,cd for an installed server (the disk is always "
                  "the last resort)")->capture_default_str();
@@ -114,6 +119,19 @@ int main(int argc, char** argv) {
   if (!parse_boot_order(boot_order, config.boot_order, error)) {
     fmt::print(stderr, "ilo-sim: {}\n", error);
     return 2;
+  }
+  if (layout != "us") {
+    const auto name = ilo::keymap::parse_layout_name(layout);
+    if (!name) {
+      fmt::print(stderr, "ilo-sim: --layout {}: expected NAME or NAME:VARIANT in XKB's spelling\n",
+                 layout);
+      return 2;
+    }
+    config.layout = ilo::sim::LayoutKeyboard::create(*name, error);
+    if (!config.layout) {
+      fmt::print(stderr, "ilo-sim: --layout: {}\n", error);
+      return 2;
+    }
   }
   using ilo::crypto::CipherId;
   config.cipher = cipher == "none"     ? CipherId::none

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ struct SimConfig {
   int busy_timeout_ms = 60000;             // after 'S': how long the client may take to answer
   int vm_poll_interval_ms = 500;           // idle virtual drive: GET EVENT STATUS NOTIFICATION
   std::vector<BootDevice> boot_order{BootDevice::cd, BootDevice::hdd};  // --boot-order
+  std::shared_ptr<LayoutKeyboard> layout = nullptr;  // --layout; null: the US table
 };
 
 struct SimContext {
@@ -44,7 +46,8 @@ struct SimContext {
       : config(std::move(c)),
         machine(Machine::Options{.width = config.width,
                                  .height = config.height,
-                                 .boot_order = config.boot_order},
+                                 .boot_order = config.boot_order,
+                                 .layout = config.layout},
                 now),
         sessions(config.user, config.password) {}
 

@@ -195,6 +195,7 @@ nlohmann::json Simulator::state() const {
         {"sha256", screen_sha256()}}},
       {"pointer", {{"x", m.pointer_x()}, {"y", m.pointer_y()}, {"buttons", m.pointer_buttons()}}},
       {"keys_typed", m.keys_typed()},
+      {"layout", m.layout_name()},
       {"boot_order", boot_order_words(m.boot_order())},
       {"one_time_boot", ribcl::boot_word(m.one_time_boot())},
       {"last_boot_device", m.last_boot_device() ? nlohmann::json(ribcl::boot_word(

@@ -12,11 +12,27 @@ using Glyph = std::array<std::uint8_t, 16>;
 constexpr Glyph kFont[] = {
 #include "sim/font_8x16.inc"
 };
-static_assert(std::size(kFont) == 0x7F - 0x20);
+static_assert(std::size(kFont) == (0x7F - 0x20) + (0x100 - 0xA0));
 
-const Glyph& glyph(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return (u >= 0x20 && u < 0x7F) ? kFont[u - 0x20] : kFont[0];
+bool drawable(char32_t c) { return (c >= 0x20 && c < 0x7F) || (c >= 0xA0 && c < 0x100); }
+
+const Glyph& glyph(char32_t c) {
+  if (c >= 0x20 && c < 0x7F) return kFont[c - 0x20];
+  if (c >= 0xA0 && c < 0x100) return kFont[(0x7F - 0x20) + (c - 0xA0)];
+  return kFont[0];
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
 }
 
 void put(std::uint8_t* p, Rgb c) {
@@ -54,12 +70,33 @@ void TextConsole::newline() {
 }
 
 void TextConsole::write(std::string_view text, Rgb fg) {
-  for (char ch : text) {
-    if (ch == '\n') {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    if (b0 == '\n') {
       newline();
+      ++i;
       continue;
     }
-    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7F) continue;
+    // Decode one UTF-8 sequence (malformed ones are skipped byte by byte).
+    std::size_t length = 1;
+    char32_t ch = b0;
+    if (b0 >= 0xC2 && b0 <= 0xDF) length = 2, ch = b0 & 0x1Fu;
+    else if (b0 >= 0xE0 && b0 <= 0xEF) length = 3, ch = b0 & 0x0Fu;
+    else if (b0 >= 0xF0 && b0 <= 0xF4) length = 4, ch = b0 & 0x07u;
+    else if (b0 >= 0x80) length = 0;
+    bool ok = length != 0 && text.size() - i >= length;
+    for (std::size_t k = 1; ok && k < length; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      ok = (b & 0xC0) == 0x80;
+      ch = (ch << 6) | (b & 0x3Fu);
+    }
+    if (!ok) {
+      ++i;
+      continue;
+    }
+    i += length;
+    if (ch < 0x20 || (ch >= 0x7F && ch < 0xA0)) continue;
+    if (!drawable(ch)) ch = U'?';
     if (cursor_col_ >= columns_) newline();
     at(cursor_row_, cursor_col_++) = Cell{ch, fg, {}};
   }
@@ -76,7 +113,8 @@ void TextConsole::set_status(std::string_view text) {
   const int last = rows_ - 1;
   for (int c = 0; c < columns_; ++c) {
     const char ch = c < static_cast<int>(text.size()) ? text[static_cast<std::size_t>(c)] : ' ';
-    at(last, c) = Cell{ch, kWhite, kBlue};
+    const auto u = static_cast<unsigned char>(ch);
+    at(last, c) = Cell{u >= 0x20 && u < 0x7F ? char32_t{u} : U'?', kWhite, kBlue};
   }
   ++generation_;
 }
@@ -86,7 +124,7 @@ std::vector<std::string> TextConsole::text_rows() const {
   out.reserve(static_cast<std::size_t>(rows_));
   for (int r = 0; r < rows_; ++r) {
     std::string line;
-    for (int c = 0; c < columns_; ++c) line.push_back(at(r, c).ch);
+    for (int c = 0; c < columns_; ++c) append_utf8(line, at(r, c).ch);
     line.erase(line.find_last_not_of(' ') + 1);
     out.push_back(std::move(line));
   }

@@ -1,6 +1,7 @@
 // A character-cell console, the simulated server's screen: rows of text with per-cell colours,
 // a cursor, scrolling, and a status bar on the last row. It renders itself into an RGB
-// framebuffer with the built-in 8x16 font. It knows nothing of power, keys or the network.
+// framebuffer with the built-in 8x16 font (ASCII and Latin-1). It knows nothing of power, keys
+// or the network.
 #pragma once
 
 #include <cstdint>
@@ -29,14 +30,15 @@ class TextConsole {
   [[nodiscard]] int rows() const noexcept { return rows_; }
 
   void clear();
-  // Writes text at the cursor; '\n' starts a new line, other control characters are ignored.
+  // Writes UTF-8 text at the cursor; '\n' starts a new line, other control characters and
+  // invalid UTF-8 are ignored, a character the font lacks (beyond Latin-1) shows as '?'.
   // Scrolls when the cursor passes the last text row.
   void write(std::string_view text, Rgb fg = kGrey);
   void backspace();  // erases the character left of the cursor, within the current line
   void set_status(std::string_view text);  // the status bar (last row)
   void set_cursor_visible(bool on) { cursor_visible_ = on; ++generation_; }
 
-  // The text rows without trailing blanks (status bar last).
+  // The text rows in UTF-8 without trailing blanks (status bar last).
   [[nodiscard]] std::vector<std::string> text_rows() const;
   // Changes whenever anything visible changes.
   [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
@@ -53,7 +55,7 @@ class TextConsole {
 
  private:
   struct Cell {
-    char ch = ' ';
+    char32_t ch = U' ';
     Rgb fg = kGrey;
     Rgb bg{};
   };

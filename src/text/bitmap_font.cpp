@@ -151,7 +151,9 @@ BitmapFont builtin_sim_font() {
   f.height = 16;
   for (std::size_t i = 0; i < std::size(kSimFont); ++i) {
     f.bitmaps.insert(f.bitmaps.end(), std::begin(kSimFont[i]), std::end(kSimFont[i]));
-    f.code_points.push_back(static_cast<char32_t>(0x20 + i));
+    // The table holds ASCII 0x20-0x7E, then Latin-1 0xA0-0xFF (see the .inc's header).
+    constexpr std::size_t kAscii = 0x7F - 0x20;
+    f.code_points.push_back(static_cast<char32_t>(i < kAscii ? 0x20 + i : 0xA0 + (i - kAscii)));
   }
   return f;
 }

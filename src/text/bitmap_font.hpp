@@ -42,7 +42,7 @@ char32_t cp437_to_unicode(std::uint8_t i) noexcept;
 // font's Unicode table gives it (PSF1 without a table: CP437 order; PSF2 without: 0).
 std::error_code parse_psf(std::span<const std::uint8_t> data, BitmapFont& out);
 
-// ilo-sim's own 8x16 font (src/sim/font_8x16.inc: Terminus, printable ASCII).
+// ilo-sim's own 8x16 font (src/sim/font_8x16.inc: Terminus, printable ASCII and Latin-1).
 BitmapFont builtin_sim_font();
 
 }  // namespace ilo::text

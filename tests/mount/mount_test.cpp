@@ -875,6 +875,55 @@ TEST(Mount, ScreenTxtReadsTheRealCapture) {
   EXPECT_EQ(mount.status()["screen"]["unknown_cells"], 0) << text;
 }
 
+// Keyboard layouts: text typed through the mount with -o layout=de / layout=fr appears exactly on
+// a simulated console that reads keys with the same XKB layout (--layout): z/y swapped, AltGr
+// characters, umlauts, dead-key accents. Latin-1 only: the simulator's font draws no more.
+void type_in_layout(const std::string& layout, const std::string& text) {
+  auto args = fast_sim();
+  args.insert(args.end(), {"--layout", layout});
+  SimProcess sim(args);
+  ASSERT_EQ(sim.error(), "");
+  EXPECT_EQ(sim.state()["layout"], layout);
+  Mount mount(sim, {.o = {"layout=" + layout}});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] {
+    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
+  }, 15s));
+  // A character the layout cannot type: EINVAL and nothing typed at all (else the line below
+  // would read "echo echo ...").
+  EXPECT_EQ(write_control(mount.path("keyboard"), "echo \u4E2D\n"), EINVAL);
+  EXPECT_EQ(write_control(mount.path("keyboard"), "echo " + text + "\n"), 0);
+  const std::string wanted = "root@ilo-sim:~# echo " + text;
+  ASSERT_TRUE(wait_until([&] {
+    return ilo::test::state_text(sim.state()).find(wanted) != std::string::npos;
+  }, 10s)) << ilo::test::state_text(sim.state()) << "\nwanted: " << wanted;
+  EXPECT_EQ(ilo::test::state_text(sim.state()).find("\u4E2D"), std::string::npos);
+}
+
+TEST(MountLayout, GermanTextAppearsExactly) {
+  type_in_layout("de", "zy ZY @ Gr\u00FC\u00DFe \u00E4\u00F6\u00FC \u00C4\u00D6\u00DC {[]}\\ ~ | "
+                       "\u00B5 \u00B2 \u00A7 \u00B0 \u00EA \u00E9 ` ^ caf\u00E9");
+}
+
+TEST(MountLayout, FrenchTextAppearsExactly) {
+  type_in_layout("fr", "azqwm AZQWM @ # \u00E0\u00E9\u00E8\u00E7\u00F9 \u00EA\u00EB\u00EE "
+                       "~ {[]} | \\ ^ \u00B2 \u00B5 \u00A7 1234567890 ; : ! ?");
+}
+
+// A layout XKB does not know, or a malformed name, fails the mount with a message naming it.
+TEST(MountLayout, UnknownLayoutFailsTheMount) {
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  for (const std::string layout : {"zz", "de:nosuchvariant", "de(nodeadkeys)"}) {
+    Mount mount(sim, {.o = {"layout=" + layout}, .password = SimProcess::password(), .pin = true,
+                      .foreground = false});
+    EXPECT_NE(mount.exit_status(), 0) << layout;
+    EXPECT_FALSE(mount.is_mounted()) << layout;
+    EXPECT_NE(mount.log().find("layout="), std::string::npos) << mount.log();
+  }
+}
+
 // The drive's connection dropped by the simulator mid-read: the drive reconnects with the
 // medium still in, and the whole-disc read completes with the right SHA-256.
 TEST(Mount, MediaReadSurvivesADroppedConnection) {
