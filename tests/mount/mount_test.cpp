@@ -899,6 +899,12 @@ void type_in_layout(const std::string& layout, const std::string& text) {
     return ilo::test::state_text(sim.state()).find(wanted) != std::string::npos;
   }, 10s)) << ilo::test::state_text(sim.state()) << "\nwanted: " << wanted;
   EXPECT_EQ(ilo::test::state_text(sim.state()).find("\u4E2D"), std::string::npos);
+  // screen.txt reads the same accented line off the pixels.
+  std::string seen;
+  EXPECT_TRUE(wait_until([&] {
+    seen = read_file(mount.path("screen.txt"));
+    return seen.find(wanted) != std::string::npos;
+  }, 10s)) << seen << "\nwanted: " << wanted;
 }
 
 TEST(MountLayout, GermanTextAppearsExactly) {

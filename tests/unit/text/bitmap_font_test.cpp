@@ -101,13 +101,17 @@ TEST(BitmapFont, RefusesOtherData) {
   EXPECT_EQ(parse_psf(zero_height, f), FontError::bad_size);
 }
 
-TEST(BitmapFont, BuiltinSimFontIsPrintableAscii) {
+// ilo-sim draws printable ASCII and Latin-1 (the layouts' umlauts and accents): 95 + 96 glyphs.
+TEST(BitmapFont, BuiltinSimFontIsPrintableAsciiAndLatin1) {
   const BitmapFont f = builtin_sim_font();
   EXPECT_EQ(f.width, 8);
   EXPECT_EQ(f.height, 16);
-  ASSERT_EQ(f.glyph_count(), 95u);
+  ASSERT_EQ(f.glyph_count(), 191u);
   EXPECT_EQ(f.code_points.front(), U' ');
-  EXPECT_EQ(f.code_points.back(), U'~');
+  EXPECT_EQ(f.code_points[94], U'~');
+  EXPECT_EQ(f.code_points[95], U'\u00A0');
+  EXPECT_EQ(f.code_points[95 + (0xE4 - 0xA0)], U'\u00E4');  // ä
+  EXPECT_EQ(f.code_points.back(), U'\u00FF');
 }
 
 }  // namespace
