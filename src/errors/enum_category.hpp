@@ -1,8 +1,6 @@
-// The one way this tree writes an std::error_category: a layer describes each code of its
-// error enum once (a message and, where one fits, the portable errno condition it is an
-// instance of), and EnumCategory turns that table into a category. With the condition set,
-// `ec == std::errc::timed_out` works for any layer's code and fs::to_errno() needs no list of
-// categories. It holds no codes itself; each layer's *_error.hpp declares its own enum.
+// How this tree writes an error category: a layer gives each code of its enum a message and,
+// where one fits, the errno condition it is (so `ec == std::errc::...` and fs::to_errno() work
+// for every layer). It holds no codes; each layer's *_error.hpp declares its own enum.
 #pragma once
 
 #include <string>

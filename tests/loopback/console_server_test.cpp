@@ -1004,6 +1004,37 @@ TEST(ConsoleServer, ReplayServesTheRecordingAndDecryptsInputWithItsKey) {
   EXPECT_EQ(after.second, before.second + 5);
 }
 
+// load_replay() says which of the four things is wrong, once, before anything listens.
+TEST(ConsoleServer, LoadReplayNamesWhatIsWrongWithTheRecording) {
+  asio::io_context io;
+  const std::string recording = std::string(ILOFS_FIXTURES) + "/rc-server.bin";
+  const std::string key = "bbAcD834680DDca9DE65269512BDdEC2";
+  const auto load = [&](const std::string& path, const std::string& replay_key,
+                        ConsoleServerOptions options = {}) {
+    SimConfig config = test_config();
+    config.replay_path = path;
+    config.replay_key = replay_key;
+    SimContext ctx(std::move(config), Clock::now());
+    ConsoleServer server(io, ctx, options);
+    const std::error_code first = server.load_replay();
+    // Loading again (as listen() does) neither repeats the work nor changes the verdict.
+    if (!first) {
+      EXPECT_FALSE(server.load_replay());
+    }
+    return first;
+  };
+  EXPECT_FALSE(load(recording, key));
+  EXPECT_EQ(load(recording, "not-hex"), ReplayError::bad_key);
+  EXPECT_EQ(load(recording + ".missing", key), ReplayError::unreadable);
+  ConsoleServerOptions small;
+  small.max_replay_bytes = 1000;  // the recording has 40182 bytes
+  EXPECT_EQ(load(recording, key, small), ReplayError::too_large);
+  // The client's side of a session is not a server recording: it does not start with P R.
+  EXPECT_EQ(load(std::string(ILOFS_FIXTURES) + "/hp-client-input/client-to-server.bin", key),
+            ReplayError::not_a_recording);
+  EXPECT_TRUE(std::error_code(ReplayError::too_large) == std::errc::file_too_large);
+}
+
 // ---- Lifetime ------------------------------------------------------------------------------
 
 TEST(ConsoleServer, StopClosesEveryConnection) {
