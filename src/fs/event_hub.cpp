@@ -88,14 +88,14 @@ void EventHub::set_screen_reader(ScreenReader reader) {
 
 bool EventHub::reads_screen() const {
   std::lock_guard lock(mutex_);
-  return static_cast<bool>(screen_reader_);
+  return screen_reader_ && !readers_.empty();
 }
 
 void EventHub::frame_noticed(const rcd::FrameSnapshot& frame, Clock::time_point now) {
   ScreenReader reader;
   {
     std::lock_guard lock(mutex_);
-    // Recognising costs CPU per frame: only while somebody reads `events`.
+    // A reader may have closed since the caller asked reads_screen().
     if (!screen_reader_ || readers_.empty() || frame.sequence == last_frame_) return;
     last_frame_ = frame.sequence;
     reader = screen_reader_;

@@ -42,6 +42,8 @@ class EventHub {
   // The screen's text recogniser (screen.txt's); none (the default): no `text` events.
   using ScreenReader = std::function<std::string(const rcd::FrameSnapshot&)>;
   void set_screen_reader(ScreenReader reader);
+  // Whether a new frame is worth copying for frame_noticed: a recogniser is set and somebody
+  // reads `events` (recognising costs CPU per frame).
   [[nodiscard]] bool reads_screen() const;
   // The one place a new frame reaches the hub: a frame with a new sequence is read by the
   // recogniser (outside the hub's lock) and its text goes to text_changed.

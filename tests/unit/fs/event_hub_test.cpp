@@ -182,6 +182,7 @@ TEST(EventHub, FramesAreReadByTheInjectedRecogniserOncePerSequence) {
   EXPECT_EQ(lines[1]["text"], "B\n");
   // Nobody reading `events`: frames are not recognised at all (it costs CPU per frame).
   hub.close_reader(r);
+  EXPECT_FALSE(hub.reads_screen());  // the watcher does not even copy the frame
   frame.sequence = 6;
   hub.frame_noticed(frame, kT0 + 4s);
   EXPECT_EQ(reads, 2);
