@@ -318,7 +318,8 @@ struct Filesystem::Impl {
       std::string text;
       if (context.screen_text) {
         text = context.screen_text->read(
-            {ppm->body, ppm_width, ppm_height, static_cast<std::size_t>(ppm_width) * 3});
+            {ppm->body, ppm_width, ppm_height, static_cast<std::size_t>(ppm_width) * 3},
+            ppm_sequence);
       }
       txt = text_snapshot(text);
     }

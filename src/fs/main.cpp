@@ -311,7 +311,7 @@ int main(int argc, char* argv[]) {
   filesystem.start_events([&screen_text](const ilo::rcd::FrameSnapshot& frame) {
     const ilo::image::RgbImageView view{frame.pixels, frame.width, frame.height,
                                         static_cast<std::size_t>(frame.width) * 3};
-    return screen_text.read(view);
+    return screen_text.read(view, frame.sequence, ilo::text::ScreenText::Search::backoff);
   });
   g_started = true;
   startup.succeed();

@@ -14,10 +14,16 @@ ScreenTextFile::ScreenTextFile(const std::string& fonts_dir, std::vector<std::st
   warnings = std::move(loaded.warnings);
 }
 
-std::string ScreenTextFile::read(const image::RgbImageView& frame) {
+std::string ScreenTextFile::read(const image::RgbImageView& frame, std::uint64_t sequence,
+                                 text::ScreenText::Search search) {
   std::lock_guard lock(mutex_);
-  auto r = reader_.recognise(frame);
+  if (sequence != 0 && sequence == last_sequence_) return last_text_;
+  auto r = reader_.recognise(frame, search);
   unknown_.store(r.unknown_cells);
+  // A backed-off "no text" is not a reading of this frame: screen.txt must still search it.
+  const bool skipped = search == text::ScreenText::Search::backoff && r.columns == 0;
+  last_sequence_ = skipped ? 0 : sequence;
+  last_text_ = r.text;
   return std::move(r.text);
 }
 

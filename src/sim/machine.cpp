@@ -33,6 +33,15 @@ constexpr BootLine kOsScript[] = {
 constexpr std::size_t kBootDeviceStep = std::size(kPostScript);
 constexpr std::size_t kPromptStep = kBootDeviceStep + 1 + std::size(kOsScript);
 constexpr std::string_view kPrompt = "root@ilo-sim:~# ";
+// A bootable disc's boot loader (ISOLINUX-like), its prompt and what Enter prints.
+constexpr BootLine kLoaderScript[] = {
+    {"ISOLINUX 6.04 (simulated by ilo-sim)", TextConsole::kWhite},
+    {"Type a kernel command line and press Enter (Enter alone: the default).", TextConsole::kGrey},
+};
+constexpr std::string_view kLoaderPrompt = "boot: ";
+constexpr std::string_view kInstallerStart = "Starting the installer: ";
+// A boot loader's command line buffer (ISOLINUX's is 255 bytes too); longer input is dropped.
+constexpr std::size_t kLoaderLineLimit = 255;
 
 }  // namespace
 
@@ -68,7 +77,8 @@ void Machine::power(PowerAction action, TimePoint now) {
     case PowerAction::momentary_press:
       if (phase_ == PowerPhase::off) {
         start_boot(now);
-      } else if (phase_ == PowerPhase::booting || phase_ == PowerPhase::running) {
+      } else if (phase_ == PowerPhase::booting || phase_ == PowerPhase::boot_prompt ||
+                 phase_ == PowerPhase::running) {
         console_.write("\nThe system is going down for power off NOW!\n", TextConsole::kYellow);
         phase_ = PowerPhase::shutting_down;
         deadline_ = now + options_.shutdown_delay;
@@ -94,6 +104,7 @@ void Machine::power(PowerAction action, TimePoint now) {
 }
 
 void Machine::tick(TimePoint now) {
+  last_tick_ = now;
   if (reboot_wanted_) {
     reboot_wanted_ = false;
     if (powered()) start_boot(now);
@@ -128,6 +139,7 @@ void Machine::tick(TimePoint now) {
       }
       break;
     case PowerPhase::off:
+    case PowerPhase::boot_prompt:
     case PowerPhase::running:
       break;
   }
@@ -203,19 +215,57 @@ void Machine::type_key(std::uint8_t usage, std::uint8_t modifiers) {
   const bool text_key = (usage >= kHidA && usage <= 0x38 && !control) || usage == 0x64 ||
                         usage == 0x87 || usage == 0x89;
   if (options_.layout && text_key) {
-    const std::string typed = options_.layout->press(usage, modifiers);
-    if (!typed.empty()) console_.write(typed, TextConsole::kWhite);
+    type_text(options_.layout->press(usage, modifiers));
     return;
   }
   const auto c = hid_to_ascii(usage, shift);
   if (!c) return;
   if (*c == '\b') {
-    console_.backspace();
+    backspace();
   } else if (*c == '\n') {
-    console_.write("\n");
-    if (phase_ == PowerPhase::running) console_.write(kPrompt, TextConsole::kGreen);
+    enter();
   } else if (*c != '\t') {
-    console_.write(std::string_view(&*c, 1), TextConsole::kWhite);
+    type_text(std::string_view(&*c, 1));
+  }
+}
+
+void Machine::type_text(std::string_view text) {
+  if (text.empty()) return;
+  if (phase_ == PowerPhase::boot_prompt) {
+    if (loader_line_.size() + text.size() > kLoaderLineLimit) return;  // full: not echoed
+    loader_line_ += text;
+  }
+  console_.write(text, TextConsole::kWhite);
+}
+
+void Machine::backspace() {
+  if (phase_ == PowerPhase::boot_prompt) {
+    if (loader_line_.empty()) return;  // the prompt itself cannot be erased
+    // Drop one UTF-8 character: its continuation bytes, then its lead byte.
+    const auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    while (!loader_line_.empty() && continuation(loader_line_.back())) loader_line_.pop_back();
+    if (!loader_line_.empty()) loader_line_.pop_back();
+  }
+  console_.backspace();
+}
+
+void Machine::enter() {
+  console_.write("\n");
+  if (phase_ == PowerPhase::running) {
+    console_.write(kPrompt, TextConsole::kGreen);
+  } else if (phase_ == PowerPhase::boot_prompt) {
+    installer_command_line_ = loader_line_;
+    loader_line_.clear();
+    ++installer_starts_;
+    console_.write(kInstallerStart, TextConsole::kCyan);
+    console_.write(installer_command_line_->empty() ? std::string_view("(default)")
+                                                    : std::string_view(*installer_command_line_),
+                   TextConsole::kWhite);
+    console_.write("\n");
+    // The OS lines and the shell prompt follow at the boot pace.
+    phase_ = PowerPhase::booting;
+    boot_step_ = kBootDeviceStep + 1;
+    deadline_ = last_tick_ + options_.boot_step;
   }
 }
 
@@ -236,10 +286,18 @@ void Machine::set_boot_disc(bool present, TimePoint now) {
   if (!present) cd_boot_done(now);  // nothing left to boot from
 }
 
-void Machine::cd_boot_done(TimePoint now) {
+void Machine::cd_boot_done(TimePoint now, CdBoot outcome) {
   if (!cd_waiting_) return;
   cd_waiting_ = false;
   deadline_ = now;  // the OS lines follow at the boot pace from now
+  if (outcome != CdBoot::bootable_disc) return;
+  for (const auto& line : kLoaderScript) {
+    console_.write(line.text, line.colour);
+    console_.write("\n");
+  }
+  console_.write(kLoaderPrompt, TextConsole::kWhite);
+  loader_line_.clear();
+  phase_ = PowerPhase::boot_prompt;  // until Enter (enter())
 }
 
 void Machine::print(const std::string& line, Rgb colour) {

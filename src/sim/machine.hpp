@@ -1,6 +1,7 @@
 // The simulated server behind the simulated iLO: its power, its text console (POST banner, the
-// boot from the disk or the virtual CD-ROM by boot order and one-time boot, a shell prompt that
-// echoes typed keys as a Linux console does), its keyboard and pointer. Time is passed in
+// boot from the disk or the virtual CD-ROM by boot order and one-time boot, a bootable disc's
+// boot loader prompt `boot:` that takes a kernel command line, a shell prompt that echoes typed
+// keys as a Linux console does), its keyboard and pointer. Time is passed in
 // (tick), so tests drive it deterministically; it does no I/O, knows nothing of the wire and
 // does not read the disc (the virtual-media server does, when cd_boots() changes). The network
 // servers poll power_generation()/screen generation to notice changes.
@@ -29,6 +30,7 @@ using ribcl::BootDevice;
 enum class PowerPhase : std::uint8_t {
   off,
   booting,        // POST and boot banner being printed
+  boot_prompt,    // a bootable CD's boot loader waits at `boot:` for a command line
   running,        // at the shell prompt
   shutting_down,  // graceful shutdown after a momentary press; off at the deadline
   cycling,        // cold boot: off until the deadline, then boots
@@ -76,6 +78,9 @@ class Machine {
   // cd_boot_done() (the server has read the disc, printing its progress, or failed) before it
   // starts the OS and its prompt. Booting the disk prints "Booting from hard disk..." and goes
   // on at once. Taking the disc away during the wait ends the wait.
+  // A bootable disc (El Torito) stops at its boot loader's `boot:` prompt: the typed line
+  // (Enter) is the installer's command line (installer_command_line()), then the OS and its
+  // prompt follow. A data disc, or a read that failed, goes on to the OS at once.
   void set_boot_disc(bool present, TimePoint now);
   // The one-time boot (RIBCL SET_ONE_TIME_BOOT): the next boot tries this device first, then
   // the boot order; the setting is cleared when that boot picks its device. normal clears it.
@@ -92,10 +97,17 @@ class Machine {
   [[nodiscard]] std::optional<BootDevice> last_boot_device() const noexcept {
     return last_boot_device_;
   }
-  void cd_boot_done(TimePoint now);
+  enum class CdBoot : std::uint8_t { not_read, data_disc, bootable_disc };
+  void cd_boot_done(TimePoint now, CdBoot outcome = CdBoot::not_read);
   [[nodiscard]] bool cd_boot_pending() const noexcept { return cd_waiting_; }
   // Counts CD-ROM boots started; a new value means: read the disc now.
   [[nodiscard]] std::uint64_t cd_boots() const noexcept { return cd_boots_; }
+  // The command line typed at the last `boot:` prompt (nullopt before one was entered), and a
+  // count of installer starts: a new value means the installer looks for its USB key now.
+  [[nodiscard]] const std::optional<std::string>& installer_command_line() const noexcept {
+    return installer_command_line_;
+  }
+  [[nodiscard]] std::uint64_t installer_starts() const noexcept { return installer_starts_; }
 
   [[nodiscard]] bool powered() const noexcept { return phase_ != PowerPhase::off && phase_ != PowerPhase::cycling; }
   [[nodiscard]] PowerPhase phase() const noexcept { return phase_; }
@@ -121,6 +133,9 @@ class Machine {
   void power_off();
   void update_status();
   void type_key(std::uint8_t usage, std::uint8_t modifiers);
+  void type_text(std::string_view text);  // echo, and into the boot loader's line at boot:
+  void enter();                           // the Enter key
+  void backspace();
   // Picks the boot device (consuming the one-time boot) and prints the boot line(s).
   BootDevice boot_device_step();
 
@@ -128,12 +143,16 @@ class Machine {
   TextConsole console_;
   PowerPhase phase_ = PowerPhase::off;
   TimePoint deadline_{};
+  TimePoint last_tick_{};
   std::size_t boot_step_ = 0;    // POST lines, the boot device line, then the OS lines
   bool boot_disc_ = false;
   BootDevice one_time_boot_ = BootDevice::normal;
   std::optional<BootDevice> last_boot_device_;
   bool cd_waiting_ = false;
   std::uint64_t cd_boots_ = 0;
+  std::string loader_line_;  // typed at boot: so far
+  std::optional<std::string> installer_command_line_;
+  std::uint64_t installer_starts_ = 0;
   bool reboot_wanted_ = false;   // Ctrl-Alt-Delete: reboot at the next tick
   std::uint64_t power_generation_ = 0;
   std::uint64_t boots_ = 0;

@@ -24,6 +24,7 @@ const char* phase_name(PowerPhase p) {
   switch (p) {
     case PowerPhase::off: return "off";
     case PowerPhase::booting: return "booting";
+    case PowerPhase::boot_prompt: return "boot-prompt";
     case PowerPhase::running: return "running";
     case PowerPhase::shutting_down: return "shutting-down";
     case PowerPhase::cycling: return "cycling";
@@ -201,6 +202,10 @@ nlohmann::json Simulator::state() const {
       {"last_boot_device", m.last_boot_device() ? nlohmann::json(ribcl::boot_word(
                                                       *m.last_boot_device()))
                                                 : nlohmann::json(nullptr)},
+      {"installer_command_line", m.installer_command_line() ? nlohmann::json(
+                                                                  *m.installer_command_line())
+                                                            : nlohmann::json(nullptr)},
+      {"installer_starts", m.installer_starts()},
       {"console", console_ ? console_->state() : nlohmann::json{}},
       {"vm", vm_ ? vm_->state() : nlohmann::json{}},
       {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},

@@ -240,7 +240,8 @@ VmServerOptions VmServerOptions::from(const SimConfig& config) {
 VmServer::VmServer(asio::io_context& io, SimContext& ctx, Options options)
     : ctx_(ctx), options_(options), acceptor_(io), ticker_(io),
       usb_(ctx, UsbDriveTimeouts{options.poll_interval, options.request_timeout}),
-      last_cd_boots_(ctx.machine.cd_boots()) {}
+      last_cd_boots_(ctx.machine.cd_boots()),
+      last_installer_starts_(ctx.machine.installer_starts()) {}
 
 VmServer::~VmServer() { stop(); }
 
@@ -311,6 +312,13 @@ void VmServer::on_tick() {
     else
       ctx_.machine.cd_boot_done(now);
   }
+  // The installer typed at a bootable disc's `boot:` prompt looks for its USB key: read the
+  // whole key (its size and SHA-256 are printed and reported in /sim/state's usb).
+  const std::uint64_t installs = ctx_.machine.installer_starts();
+  if (installs != last_installer_starts_) {
+    last_installer_starts_ = installs;
+    if (!usb_.start_read_all()) ctx_.machine.print("Installer: no USB key found");
+  }
   const auto all = connections_;  // tick() may close and remove a connection
   for (const auto& c : all) c->tick(now, stats_.timeouts);
   usb_.tick(now);
@@ -346,7 +354,9 @@ void VmServer::on_read_finished(const vm::Initiator& initiator, Clock::duration 
                        " bytes in " + std::to_string(ms) + " ms, SHA-256 " +
                        (stats_.last_sha256 ? to_hex(*stats_.last_sha256)
                                            : std::string("not computed")));
-    ctx_.machine.cd_boot_done(Clock::now());
+    ctx_.machine.cd_boot_done(Clock::now(), initiator.bootable()
+                                                ? Machine::CdBoot::bootable_disc
+                                                : Machine::CdBoot::data_disc);
     return;
   }
   ++stats_.reads_failed;

@@ -99,6 +99,7 @@ class VmServer {
   std::vector<std::shared_ptr<Connection>> connections_;  // handshaking or serving
   std::shared_ptr<Connection> active_;                    // the accepted CD-ROM connection
   std::uint64_t last_cd_boots_ = 0;  // the machine's CD-ROM boots already served
+  std::uint64_t last_installer_starts_ = 0;  // the installer starts whose key read began
   bool read_wanted_ = false;  // a full read is due (survives a reconnection)
   bool eject_wanted_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers check it before using this

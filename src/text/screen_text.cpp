@@ -265,7 +265,7 @@ ScreenTextResult ScreenText::read_grid(const image::RgbImageView& frame, const G
   return r;
 }
 
-ScreenTextResult ScreenText::recognise(const image::RgbImageView& frame) {
+ScreenTextResult ScreenText::recognise(const image::RgbImageView& frame, Search search) {
   if (check_view(frame) || tables_.empty()) return {};
   const bool same_size = frame.width == cached_width_ && frame.height == cached_height_;
   if (same_size && cached_.found()) {
@@ -273,9 +273,21 @@ ScreenTextResult ScreenText::recognise(const image::RgbImageView& frame) {
     // Keep the grid while it explains at least as many cells as it fails on.
     if (r.known_cells > 0 && r.known_cells >= r.unknown_cells) return r;
   }
+  if (!same_size) failed_searches_ = skips_left_ = 0;
+  if (search == Search::backoff && same_size && !cached_.found() && skips_left_ > 0) {
+    --skips_left_;
+    return {};
+  }
   cached_width_ = frame.width;
   cached_height_ = frame.height;
   cached_ = find_grid(frame);
+  if (cached_.found()) {
+    failed_searches_ = skips_left_ = 0;
+  } else {
+    constexpr int kMaxSkips = 16;
+    skips_left_ = std::min(1 << std::min(failed_searches_, 4), kMaxSkips);
+    ++failed_searches_;
+  }
   return read_grid(frame, cached_);
 }
 

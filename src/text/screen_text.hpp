@@ -30,9 +30,15 @@ class ScreenText {
   void add_font(const BitmapFont& font);
   [[nodiscard]] std::size_t glyph_sizes() const noexcept { return tables_.size(); }
 
+  // How hard recognise() looks for a grid on a frame of the size whose last search found none
+  // (a graphics screen): `always` searches every time (what a reader of screen.txt is owed);
+  // `backoff` searches again only after 1, 2, 4 ... 16 such calls, so a watcher fed every
+  // frame of a changing graphics screen does not pay a whole search (tens of ms) per frame.
+  enum class Search : std::uint8_t { always, backoff };
+
   // The text on frame. Finds the grid on the first call for a frame size, then reuses it while
   // it explains more cells than it fails on.
-  ScreenTextResult recognise(const image::RgbImageView& frame);
+  ScreenTextResult recognise(const image::RgbImageView& frame, Search search = Search::always);
 
   // One 512-bit glyph mask: bit y * width + x.
   struct Mask {
@@ -69,6 +75,8 @@ class ScreenText {
   std::vector<Table> tables_;
   int cached_width_ = -1, cached_height_ = -1;
   Grid cached_;
+  int failed_searches_ = 0;  // in a row, at the cached size
+  int skips_left_ = 0;       // backoff calls to answer "no text" without a search
 };
 
 // Appends cp as UTF-8.

@@ -78,6 +78,8 @@ bool Initiator::read_disc() {
   bytes_read_ = 0;
   disc_sha256_.reset();
   sha_.reset();
+  boot_record_.fill(0);
+  bootable_ = false;
   send_next_chunk();
   return true;
 }
@@ -264,10 +266,21 @@ void Initiator::on_data(std::span<const std::uint8_t> data) {
       pvd_size_ += n;
       break;
     }
-    case Sink::hash:
+    case Sink::hash: {
       if (options_.hash) sha_.update(data);
+      // Keep the head of block 17 as it passes (the reads run from block 0 in order).
+      const std::uint64_t head = std::uint64_t{kBootRecordLba} * mmc::kBlockSize;
+      const std::uint64_t end = bytes_read_ + data.size();
+      if (end > head && bytes_read_ < head + boot_record_.size()) {
+        const std::uint64_t from = std::max(bytes_read_, head);
+        const std::uint64_t to = std::min<std::uint64_t>(end, head + boot_record_.size());
+        std::copy(data.begin() + static_cast<std::ptrdiff_t>(from - bytes_read_),
+                  data.begin() + static_cast<std::ptrdiff_t>(to - bytes_read_),
+                  boot_record_.begin() + static_cast<std::ptrdiff_t>(from - head));
+      }
       bytes_read_ += data.size();
       break;
+    }
     case Sink::skip: break;
   }
 }
@@ -348,6 +361,7 @@ void Initiator::on_reply() {
         send_next_chunk();
       } else {
         if (options_.hash) disc_sha256_ = sha_.finish();
+        bootable_ = is_el_torito_boot_record(boot_record_);
         finish(JobResult::done);
       }
       break;

@@ -63,7 +63,9 @@ class Initiator {
   // unless a disc is present).
   bool enumerate();  // TEST UNIT READY until ready, READ CAPACITY, READ TOC, GESN, block 16
   bool poll();       // one polled GESN; enumerates on NEW MEDIA, forgets the disc on removal
-  bool read_disc();  // every block, at most blocks_per_read per READ(10)
+  // Every block, at most blocks_per_read per READ(10); on the way it notes whether block 17
+  // is an El Torito boot record (bootable()).
+  bool read_disc();
   bool eject();      // START STOP UNIT, LoEj=1 Start=0
   bool echo(std::span<const std::uint8_t, 8> cookie);  // 0xFE request
 
@@ -84,6 +86,8 @@ class Initiator {
     return disc_sha256_;
   }
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+  // The last complete read_disc() found an El Torito boot record (a disc a BIOS boots).
+  [[nodiscard]] bool bootable() const noexcept { return bootable_; }
   [[nodiscard]] std::uint64_t requests_sent() const noexcept { return requests_sent_; }
   [[nodiscard]] std::uint64_t keep_alives() const noexcept { return keep_alives_; }
   // Replies that broke a rule of docs/virtual-media.md, and a fixed text naming the last one.
@@ -136,6 +140,8 @@ class Initiator {
   ReplyHeader header_{};
   bool reply_ok_ = false;  // header matched what the step expects; data is usable
   Sink sink_ = Sink::skip;
+  std::array<std::uint8_t, kBootRecordIdSize> boot_record_{};  // block 17's head, read_disc
+  bool bootable_ = false;
   std::array<std::uint8_t, 32> small_{};  // READ CAPACITY, READ TOC (20), GESN data
   std::size_t small_size_ = 0;
   std::array<std::uint8_t, kIsoBlockSize> pvd_{};

@@ -1,4 +1,4 @@
-// Primary volume descriptor parsing (see iso9660.hpp), through ByteReader.
+// Volume descriptor parsing (see iso9660.hpp), through ByteReader.
 #include "vm/iso9660.hpp"
 
 #include <string_view>
@@ -34,6 +34,16 @@ std::optional<PrimaryVolumeDescriptor> parse_primary_volume_descriptor(
   out.volume_id = trim_padding(volume_id);
   out.volume_space_size = space;
   return out;
+}
+
+bool is_el_torito_boot_record(std::span<const std::uint8_t> block) {
+  ByteReader r(block);
+  const std::uint8_t type = r.u8();                // 0: 0 = boot record
+  const std::string_view standard_id = r.text(5);  // 1-5: "CD001"
+  const std::uint8_t version = r.u8();             // 6: 1
+  const std::string_view boot_system = r.text(32); // 7-38: boot system identifier
+  return r.ok() && type == 0 && standard_id == "CD001" && version == 1 &&
+         trim_padding(boot_system) == "EL TORITO SPECIFICATION";
 }
 
 }  // namespace ilo::vm

@@ -685,6 +685,77 @@ TEST(MountBoot, InstalledServerBootsTheCdExactlyOnce) {
   EXPECT_EQ(sim.state()["one_time_boot"], "normal");
 }
 
+// A bootable installer ISO (El Torito, no emulation) made by xorriso: the simulated BIOS stops
+// at its boot loader's `boot:` prompt.
+std::string make_bootable_iso(const std::string& dir, const std::string& volume_id) {
+  const std::string tree = dir + "/" + volume_id + "-tree";
+  fsys::create_directories(tree);
+  if (!write_file(tree + "/boot.img", std::string(2048, '\xEB')) ||
+      !write_file(tree + "/README.txt", "installer (test)\n"))
+    return {};
+  const std::string iso = dir + "/" + volume_id + ".iso";
+  const std::string cmd = "xorriso -as mkisofs -quiet -V " + volume_id +
+                          " -b boot.img -no-emul-boot -boot-load-size 4 -o '" + iso + "' '" +
+                          tree + "' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0 ? iso : std::string();
+}
+
+// The README's unattended install (tools/install-from-iso, quoted there verbatim), end to end
+// against an installed server (disk first): the ISO and the key go in, the CD boots once, the
+// script waits on `events` for the `boot:` prompt in screen.txt and types the command line;
+// the installer then reads the key.
+TEST(MountInstall, ReadmeScriptInstallsFromAnIsoAndAKey) {
+  const std::string script_path = std::string(ILOFS_SOURCE_ROOT) + "/tools/install-from-iso";
+  const std::string script = read_file(script_path);
+  ASSERT_FALSE(script.empty()) << script_path;
+  EXPECT_NE(read_file(std::string(ILOFS_SOURCE_ROOT) + "/README.md")
+                .find("```bash\n" + script + "```\n"),
+            std::string::npos)
+      << "README.md must quote tools/install-from-iso exactly, in a bash block";
+
+  auto args = fast_sim();
+  args.insert(args.end(), {"--boot-order", "hdd,cd"});
+  SimProcess sim(args);
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = make_bootable_iso(work.path(), "ILOFS_INSTALL");
+  ASSERT_FALSE(iso.empty()) << "xorriso failed";
+  std::string key = "# kickstart for srv1 (test)\nrootpw --iscrypted x\n";
+  key.resize(4u << 20, '\0');  // 4 MiB: a USB key, not a floppy
+  const std::string key_path = work.path() + "/ks.img";
+  ASSERT_TRUE(write_file(key_path, key));
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return first_boot_done(sim); }, 15s)) << sim.state().dump();
+  ASSERT_EQ(sim.state()["last_boot_device"], "hdd");
+
+  const std::string cmdline = "auto=true priority=critical file=/media/ks.cfg";
+  const std::string run = "timeout 90 bash '" + script_path + "' '" + mount.mountpoint() +
+                          "' '" + iso + "' '" + key_path + "' '" + cmdline + "'";
+  ASSERT_EQ(std::system(run.c_str()), 0) << ilo::test::state_text(sim.state());
+
+  // The command line reached the boot loader, on the CD booted once.
+  ASSERT_TRUE(wait_until([&] { return sim.state()["installer_command_line"] == cmdline; }, 10s))
+      << sim.state().dump();
+  auto state = sim.state();
+  EXPECT_EQ(state["last_boot_device"], "cd");
+  EXPECT_EQ(state["one_time_boot"], "normal");
+  EXPECT_EQ(state["installer_starts"], 1);
+  EXPECT_EQ(vm_state(sim)["reads_completed"], 1);
+  EXPECT_EQ(vm_state(sim)["last_read_sha256"], sha256_hex(read_file(iso)));
+  // The installer found its key and read all of it.
+  ASSERT_TRUE(wait_until([&] { return usb_state(sim)["reads_completed"] == 1; }, 20s))
+      << usb_state(sim).dump();
+  EXPECT_EQ(usb_state(sim)["last_read_sha256"], sha256_hex(key));
+  // And screen.txt shows what a person sees.
+  EXPECT_TRUE(wait_until([&] {
+    const std::string text = read_file(mount.path("screen.txt"));
+    return text.find("\nboot: " + cmdline + "\nStarting the installer: " + cmdline + "\n") !=
+               std::string::npos &&
+           text.find("\nVirtual USB key: read 4194304 bytes\n") != std::string::npos;
+  }, 10s)) << read_file(mount.path("screen.txt"));
+}
+
 // The iLO refuses the RIBCL login (its password was changed under the mount): EIO, and the
 // reason in the log and in `status`; the password is in neither.
 TEST(MountBoot, RefusedRibclLoginIsEioWithAMessage) {

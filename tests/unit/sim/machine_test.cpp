@@ -12,6 +12,7 @@
 
 #include "rc/pointer_state.hpp"
 #include "ribcl/ribcl_reply.hpp"
+#include "sim/hid_keymap.hpp"
 #include "sim/ribcl_commands.hpp"
 
 namespace ilo::sim {
@@ -252,6 +253,82 @@ TEST_F(MachineTest, BootsFromTheCdAfterThePostBannerThenShowsThePrompt) {
   };
   EXPECT_EQ(rows_from(m.console(), "HPE ProLiant"), expected) << joined(m.console());
   EXPECT_EQ(joined(m.console()).find("first boot device"), std::string::npos);
+}
+
+// A bootable disc stops at its boot loader's prompt; the typed line (with Backspace) is the
+// installer's command line, then the OS comes up as after any CD boot.
+TEST_F(MachineTest, BootableDiscWaitsAtBootPromptForTheCommandLine) {
+  boot();
+  m.set_boot_disc(true, t0 + 10s);
+  m.power(PowerAction::reset, t0 + 11s);
+  m.tick(t0 + 20s);
+  ASSERT_TRUE(m.cd_boot_pending());
+  m.cd_boot_done(t0 + 21s, Machine::CdBoot::bootable_disc);
+  m.tick(t0 + 60s);  // waits for the user however long
+  EXPECT_EQ(m.phase(), PowerPhase::boot_prompt);
+  EXPECT_FALSE(m.installer_command_line());
+  auto rows = rows_from(m.console(), "ISOLINUX");
+  ASSERT_EQ(rows.size(), 3u) << joined(m.console());
+  EXPECT_EQ(rows[2], "boot:");
+  type(0, kHidBackspace);  // nothing typed yet: the prompt stays
+  for (const char c : std::string("auto url=x")) {
+    const auto k = ascii_to_hid(c);
+    ASSERT_TRUE(k);
+    type(k->shift ? kModLeftShift : 0, k->usage);
+  }
+  type(0, kHidBackspace);
+  type(kModLeftShift, 0x1B);  // 'X'
+  EXPECT_EQ(rows_from(m.console(), "boot:").front(), "boot: auto url=X");
+  const auto starts = m.installer_starts();
+  type(0, kHidEnter);
+  EXPECT_EQ(m.installer_command_line(), "auto url=X");
+  EXPECT_EQ(m.installer_starts(), starts + 1);
+  m.tick(t0 + 70s);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  rows = rows_from(m.console(), "boot:");
+  const std::vector<std::string> expected = {"boot: auto url=X",
+                                             "Starting the installer: auto url=X",
+                                             "ilo-sim simulated Linux console", "",
+                                             "root@ilo-sim:~#"};
+  EXPECT_EQ(rows, expected) << joined(m.console());
+}
+
+TEST_F(MachineTest, BootPromptKeepsAtMost255BytesAndPowerStillWorks) {
+  boot();
+  m.set_boot_disc(true, t0 + 10s);
+  m.power(PowerAction::reset, t0 + 11s);
+  m.tick(t0 + 20s);
+  m.cd_boot_done(t0 + 21s, Machine::CdBoot::bootable_disc);
+  for (int i = 0; i < 300; ++i) type(0, kHidA);
+  type(0, kHidEnter);
+  ASSERT_TRUE(m.installer_command_line());
+  EXPECT_EQ(*m.installer_command_line(), std::string(255, 'a'));
+  // Enter alone takes the default; a momentary press at the prompt shuts down as anywhere.
+  m.power(PowerAction::reset, t0 + 30s);
+  m.tick(t0 + 40s);
+  m.cd_boot_done(t0 + 41s, Machine::CdBoot::bootable_disc);
+  type(0, kHidEnter);
+  EXPECT_EQ(m.installer_command_line(), "");
+  EXPECT_NE(joined(m.console()).find("Starting the installer: (default)"), std::string::npos);
+  m.power(PowerAction::reset, t0 + 50s);
+  m.tick(t0 + 60s);
+  m.cd_boot_done(t0 + 61s, Machine::CdBoot::bootable_disc);
+  ASSERT_EQ(m.phase(), PowerPhase::boot_prompt);
+  m.power(PowerAction::momentary_press, t0 + 62s);
+  m.tick(t0 + 70s);
+  EXPECT_EQ(m.phase(), PowerPhase::off);
+}
+
+// A data disc (no El Torito record) goes straight on to the OS, as before.
+TEST_F(MachineTest, DataDiscBootsWithoutAPrompt) {
+  boot();
+  m.set_boot_disc(true, t0 + 10s);
+  m.power(PowerAction::reset, t0 + 11s);
+  m.tick(t0 + 20s);
+  m.cd_boot_done(t0 + 21s, Machine::CdBoot::data_disc);
+  m.tick(t0 + 30s);
+  EXPECT_EQ(m.phase(), PowerPhase::running);
+  EXPECT_EQ(joined(m.console()).find("boot:"), std::string::npos);
 }
 
 TEST_F(MachineTest, BootsFromTheDiskWithoutADisc) {

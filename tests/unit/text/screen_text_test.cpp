@@ -218,6 +218,37 @@ TEST(ScreenText, ScreensWithoutTextAreEmpty) {
   EXPECT_EQ(no_fonts.recognise(gradient.view()).text, "");
 }
 
+// A watcher fed every frame of a graphics screen (Search::backoff) searches for a grid again
+// only after 1, 2, 4 ... 16 frames of the same size; a reader of screen.txt (Search::always)
+// always searches, and a new size always does.
+TEST(ScreenText, BackoffSkipsSearchesOnGraphicsScreensOnly) {
+  using Search = ScreenText::Search;
+  const BitmapFont f = builtin_sim_font();
+  Frame graphics(320, 64, kBlack);
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 320; ++x)
+      graphics.put(x, y, Rgb{std::uint8_t(x), std::uint8_t(y * 3), std::uint8_t(x ^ y)});
+  Frame text(320, 64, kBlack);
+  draw_text(text, f, U"login:", 0, 0, 8, kGrey, kBlack);
+  const std::string login = "login:\n\n\n\n";
+
+  ScreenText r = sim_reader();
+  // Count, for n failed searches in a row, how many backoff calls answer without a search.
+  for (const int skips : {1, 2, 4, 8, 16, 16}) {
+    EXPECT_EQ(r.recognise(graphics.view(), Search::backoff).text, "");  // searched, none
+    for (int i = 0; i < skips; ++i)
+      EXPECT_EQ(r.recognise(text.view(), Search::backoff).text, "") << skips << " " << i;
+  }
+  EXPECT_EQ(r.recognise(text.view(), Search::backoff).text, login);  // searched, found
+  // Found again: no backoff is left over.
+  EXPECT_EQ(r.recognise(graphics.view(), Search::backoff).text, "");
+  EXPECT_EQ(r.recognise(text.view(), Search::always).text, login);  // always searches
+  EXPECT_EQ(r.recognise(graphics.view(), Search::backoff).text, "");
+  Frame other_size(328, 64, kBlack);
+  draw_text(other_size, f, U"login:", 0, 0, 8, kGrey, kBlack);
+  EXPECT_EQ(r.recognise(other_size.view(), Search::backoff).text, login);  // a new size
+}
+
 TEST(ScreenText, GridFollowsTheScreenWhenTextMoves) {
   const BitmapFont f = builtin_sim_font();
   ScreenText r = sim_reader();

@@ -203,6 +203,47 @@ TEST(VmInitiator, ReadsTheWholeDiscWithSha256) {
   EXPECT_EQ(ini.violations(), 0u);
 }
 
+// A BIOS boots a disc whose block 17 is an El Torito boot record; read_disc() notes it on the
+// way, whatever the read size and however the reply bytes are cut.
+TEST(VmInitiator, ReadDiscNotesAnElToritoBootRecord) {
+  auto bytes = test::make_iso(90, "BOOTABLE", 4);
+  std::uint8_t* record = bytes.data() + 17 * 2048;
+  std::fill_n(record, 2048, 0);
+  record[0] = 0;                                      // type: boot record
+  std::copy_n("CD001", 5, record + 1);                // standard identifier
+  record[6] = 1;                                      // version
+  std::copy_n("EL TORITO SPECIFICATION", 23, record + 7);  // boot system identifier
+  EXPECT_TRUE(is_el_torito_boot_record(std::span(bytes).subspan(17 * 2048, 2048)));
+  const auto bootable = std::make_shared<MemoryMedium>(bytes);
+  for (const std::uint32_t per_read : {64u, 17u, 1u}) {
+    for (const bool per_byte : {false, true}) {
+      CdromTarget target(bootable);
+      InitiatorOptions options;
+      options.blocks_per_read = per_read;
+      Initiator ini(options);
+      ini.enumerate();
+      Link link{ini, target, per_byte ? kPerByte : kWhole};
+      link.run();
+      ASSERT_TRUE(ini.read_disc());
+      link.run();
+      EXPECT_EQ(ini.last_result(), Result::done);
+      EXPECT_TRUE(ini.bootable()) << per_read << " " << per_byte;
+    }
+  }
+  // A data disc (terminator at 17), and a record with another boot system, are not bootable.
+  CdromTarget data_target(iso(90, "DATA", 4));
+  Initiator data;
+  data.enumerate();
+  Link data_link{data, data_target};
+  data_link.run();
+  data.read_disc();
+  data_link.run();
+  EXPECT_FALSE(data.bootable());
+  record[7] = 'X';
+  EXPECT_FALSE(is_el_torito_boot_record(std::span(bytes).subspan(17 * 2048, 2048)));
+  EXPECT_FALSE(is_el_torito_boot_record(std::span(bytes).subspan(17 * 2048, 20)));
+}
+
 TEST(VmInitiator, ReadDiscPerByteSmallChunksAndHashOff) {
   auto medium = iso(70, "BYTES", 8);
   {
