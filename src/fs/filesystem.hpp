@@ -42,6 +42,7 @@ struct FilesystemContext {
   ScreenTextFile* screen_text = nullptr;  // null: screen.txt reads empty
   // The server's layout for `keyboard` text (-o layout=); null: the built-in US table.
   std::shared_ptr<const rc::KeyLayout> layout;
+  std::string layout_name = "us";       // as given (NAME or NAME:VARIANT), for `status`
   std::string cache_dir;                // exists, mode 0700
   uid_t uid = 0;
   gid_t gid = 0;

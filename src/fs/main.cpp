@@ -283,6 +283,7 @@ int main(int argc, char* argv[]) {
   context.usb = &usb;
   context.cache_dir = options.cache_dir;
   context.layout = layout;
+  context.layout_name = options.layout.text();
   context.uid = ::getuid();
   context.gid = ::getgid();
   ilo::fs::Filesystem filesystem(context);

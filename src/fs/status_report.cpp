@@ -58,6 +58,7 @@ std::string build_status(const FilesystemContext& context) {
   status["screen"] = {{"width", rc.width}, {"height", rc.height}, {"frames", rc.frames}};
   // Cells of the last screen.txt read that no font explains (-1: not read yet).
   if (context.screen_text) status["screen"]["unknown_cells"] = context.screen_text->unknown_cells();
+  status["keyboard"] = {{"layout", context.layout_name}};
   connections["console"] = link(rc.console, rc.console_error);
   connections["console"]["reconnects"] = rc.reconnects;
   connections["command"] = link(rc.command, rc.command_error);

@@ -958,6 +958,7 @@ void type_in_layout(const std::string& layout, const std::string& text) {
   Mount mount(sim, {.o = {"layout=" + layout}});
   ASSERT_TRUE(mount.mounted()) << mount.error();
   ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  EXPECT_EQ(mount.status()["keyboard"]["layout"], layout);
   ASSERT_TRUE(wait_until([&] {
     return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
   }, 15s));
