@@ -236,6 +236,13 @@ int main(int argc, char* argv[]) {
   owner_options.https_port = options.https_port;
   owner_options.user = options.user;
   owner_options.password = std::move(password);
+  if (!options.passfile.empty()) {
+    // A refused password is not tried again; a new one in the file is (see SessionOwnerOptions).
+    owner_options.reread_password = [path = options.passfile](session::Secret& fresh) {
+      std::string ignored;  // the file stays what it was checked to be at mount time, or not
+      return !session::read_password(path, fresh, ignored);
+    };
+  }
   owner_options.tls.pin_sha256 = options.fingerprint;
   owner_options.tls.ca_file = options.cafile;
   owner_options.tls.insecure = options.insecure;

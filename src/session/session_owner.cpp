@@ -72,7 +72,10 @@ http::WebClient::Options web_options(const SessionOwnerOptions& o) {
 
 struct SessionOwner::Impl {
   explicit Impl(SessionOwnerOptions o)
-      : options(std::move(o)), web(web_options(options)), worker([this] { run(); }) {}
+      : options(std::move(o)),
+        password(options.password),
+        web(web_options(options)),
+        worker([this] { run(); }) {}
 
   ~Impl() {
     {
@@ -137,6 +140,7 @@ struct SessionOwner::Impl {
   void run() {
     std::unique_lock lock(mutex);
     Clock::time_point next_check = Clock::now() + options.keepalive_interval;
+    Clock::time_point next_password_check{};
     const bool checks = options.keepalive_interval.count() > 0;
     for (;;) {
       if (!jobs.empty()) {
@@ -149,6 +153,14 @@ struct SessionOwner::Impl {
         continue;
       }
       if (stopping) break;
+      const bool rechecks = credentials_refused && options.reread_password;
+      if (rechecks && Clock::now() >= next_password_check) {
+        lock.unlock();
+        recheck_password();
+        lock.lock();
+        next_password_check = Clock::now() + options.password_recheck;
+        continue;
+      }
       if (checks && keys && Clock::now() >= next_check) {
         lock.unlock();
         keepalive();
@@ -156,8 +168,12 @@ struct SessionOwner::Impl {
         next_check = Clock::now() + options.keepalive_interval;
         continue;
       }
-      if (checks && keys) {
+      if (checks && keys && rechecks) {
+        cv.wait_until(lock, std::min(next_check, next_password_check));
+      } else if (checks && keys) {
         cv.wait_until(lock, next_check);
+      } else if (rechecks) {
+        cv.wait_until(lock, next_password_check);
       } else {
         cv.wait(lock);
       }
@@ -228,7 +244,9 @@ struct SessionOwner::Impl {
         std::lock_guard lock(mutex);
         status.last_error = o.error;
         status.last_error_text = o.text;
-        status.state = keys ? SessionOwnerStatus::State::up : SessionOwnerStatus::State::down;
+        // A renewal replaces keys the iLO no longer takes: without a new login, it is down.
+        status.state = keys && !renewal ? SessionOwnerStatus::State::up
+                                        : SessionOwnerStatus::State::down;
         if (o.error == SessionError::locked_out) {
           locked_until = now + o.delay + kLockoutMargin;
         } else {
@@ -240,14 +258,17 @@ struct SessionOwner::Impl {
       }
       log(LOG_ERR, o.text);
       if (o.error == SessionError::wrong_credentials && renewal)
-        log(LOG_ERR, "no more automatic logins to " + where() + " until the password is given again");
+        log(LOG_ERR, "no more logins to " + where() +
+                         " with this password (a directory account would lock); " +
+                         (options.reread_password ? "waiting for the password file to change"
+                                                  : "mount again with the right password"));
       if (!(renewal && o.error == SessionError::locked_out)) return o.error;
       // A renewal waits the lock-out out and tries once more (the loop's sleep_until).
     }
   }
 
   Outcome attempt_login() {
-    auto reply = web.login(options.user, options.password.view());
+    auto reply = web.login(options.user, password.view());
     const std::string fingerprint = web.peer_fingerprint();
     {
       std::lock_guard lock(mutex);
@@ -314,7 +335,7 @@ struct SessionOwner::Impl {
         return SessionError::locked_out;
       }
     }
-    auto body = ribcl::build_request(options.user, options.password.view(), command);
+    auto body = ribcl::build_request(options.user, password.view(), command);
     if (!body) {
       text = "cannot send RIBCL " + command.tag + " to " + where() + ": " + body.detail();
       return body.error();
@@ -380,6 +401,25 @@ struct SessionOwner::Impl {
     }
   }
 
+  // The password was refused: read its source again; a different one is tried at once.
+  void recheck_password() {
+    Secret fresh;
+    if (!options.reread_password(fresh) || fresh.view().empty() || fresh.view() == password.view())
+      return;
+    password = std::move(fresh);
+    {
+      std::lock_guard lock(mutex);
+      credentials_refused = false;
+      retry_after = {};
+      renewal_pending = true;
+    }
+    log(LOG_NOTICE, "the password for " + where() + " was changed: logging in again");
+    std::string text;
+    (void)login_now(text, true);
+    std::lock_guard lock(mutex);
+    renewal_pending = false;
+  }
+
   // session_info on the live login; a lost session is renewed at once.
   void keepalive() {
     {
@@ -419,6 +459,7 @@ struct SessionOwner::Impl {
   }
 
   const SessionOwnerOptions options;
+  Secret password;      // options.password, or a newer one from reread_password (worker only)
   http::WebClient web;  // the worker's alone once it runs
 
   mutable std::mutex mutex;  // guards everything below

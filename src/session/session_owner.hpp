@@ -57,6 +57,12 @@ struct SessionOwnerOptions {
   // How often the login is checked (GET session_info) while up; a lost session (403
   // JS_ERR_LOST_SESSION) is renewed at once. 0 disables the check.
   std::chrono::milliseconds keepalive_interval{60'000};
+  // After the iLO refused the password on a renewal, no login is tried with it again (a
+  // directory account would be locked out by a daemon retrying); instead the password's source
+  // is read again this often through reread_password (true: it gave one), and a password that
+  // differs from the refused one is tried at once. Empty: only a new mount tries again.
+  std::function<bool(Secret&)> reread_password;
+  std::chrono::milliseconds password_recheck{5'000};
   // Each log line (level, text) goes here; texts never carry a secret. May be empty.
   std::function<void(int /*syslog priority*/, const std::string&)> log;
 };

@@ -62,8 +62,10 @@ bool FaultPlan::add(std::string_view spec, std::string& error) {
     f.kind = ConnectionFault::Kind::stall;
   } else if (parts[0] == "corrupt") {
     f.kind = ConnectionFault::Kind::corrupt;
+  } else if (parts[0] == "garbage") {
+    f.kind = ConnectionFault::Kind::garbage;
   } else {
-    return usage("unknown kind (drop, stall, corrupt, refuse-login, busy, no-licence)");
+    return usage("unknown kind (drop, stall, corrupt, garbage, refuse-login, busy, no-licence)");
   }
   const auto channel = parse_channel(parts[1]);
   if (!channel) return usage("channel must be rc, cmd, vm or usb");
@@ -77,17 +79,18 @@ bool FaultPlan::add(std::string_view spec, std::string& error) {
     f.stall = std::chrono::milliseconds(ms);
   }
   faults_.push_back(f);
-  used_.push_back(false);
+  fired_->push_back(0);
   return true;
 }
 
 FaultInjector FaultPlan::open(Channel channel) {
   FaultInjector inj;
   inj.rng_ = seed_ ^ (++connections_ * 0xD1B54A32D192ED03ull);
+  inj.fired_ = fired_;
   for (std::size_t i = 0; i < faults_.size(); ++i) {
-    if (faults_[i].channel != channel || used_[i]) continue;
-    if (!faults_[i].always) used_[i] = true;
+    if (faults_[i].channel != channel || (*fired_)[i]) continue;
     inj.faults_.push_back(faults_[i]);
+    inj.plan_index_.push_back(i);
     inj.done_.push_back(false);
   }
   return inj;
@@ -97,25 +100,42 @@ FaultInjector::Decision FaultInjector::before_send(std::span<std::uint8_t> data)
   // A fault fires when its offset falls inside the offered bytes; one at the very end of them
   // fires on the next call, at offset 0 of that data.
   Decision d{data.size(), false, {}};
+  std::optional<std::size_t> stop;  // the drop or stall that cuts this write (fired below)
   const std::uint64_t end = offset_ + data.size();
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const auto& f = faults_[i];
-    if (done_[i] || f.offset < offset_ || f.offset >= end) continue;
+    if (f.kind == ConnectionFault::Kind::garbage) {
+      // Never done: every byte from the offset on, in this call and all later ones.
+      if (f.offset >= end) continue;
+      const auto from = static_cast<std::size_t>(f.offset > offset_ ? f.offset - offset_ : 0);
+      for (std::size_t j = from; j < data.size(); ++j)
+        data[j] = static_cast<std::uint8_t>(next(rng_));
+      continue;
+    }
+    // A one-shot fault another connection fired meanwhile is gone.
+    if (done_[i] || (!f.always && (*fired_)[plan_index_[i]])) continue;
+    if (f.offset < offset_ || f.offset >= end) continue;
     const auto at = static_cast<std::size_t>(f.offset - offset_);
     if (f.kind == ConnectionFault::Kind::corrupt) {
       std::uint8_t mask = 0;
       while (mask == 0) mask = static_cast<std::uint8_t>(next(rng_));
       data[at] ^= mask;
-      done_[i] = true;
+      fire(i);
     } else if (at < d.send || (at == d.send && !d.drop)) {
       // The earliest stop wins; a drop at the same offset as a stall wins over it.
       d.send = at;
       d.drop = f.kind == ConnectionFault::Kind::drop;
       d.stall = d.drop ? std::chrono::milliseconds{0} : f.stall;
-      done_[i] = true;
+      stop = i;  // a later stop is offered again with the rest of the data
     }
   }
+  if (stop) fire(*stop);
   return d;
+}
+
+void FaultInjector::fire(std::size_t i) {
+  done_[i] = true;
+  if (!faults_[i].always) (*fired_)[plan_index_[i]] = 1;
 }
 
 }  // namespace ilo::sim

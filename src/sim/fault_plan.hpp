@@ -8,6 +8,8 @@
 //   drop:CHANNEL:N            close the connection after N bytes
 //   stall:CHANNEL:N:MS        send nothing for MS milliseconds after N bytes
 //   corrupt:CHANNEL:N         XOR byte N with a seeded non-zero mask
+//   garbage:CHANNEL:N         from byte N on, every byte sent is seeded random (a peer gone
+//                             mad: the client must neither crash nor hang)
 //   refuse-login              every login gets 403
 //   busy                      the console is held by a phantom user: clients get 'S'; a seize
 //                             succeeds (the phantom allows it)
@@ -18,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,7 +32,7 @@ namespace ilo::sim {
 enum class Channel : std::uint8_t { rc, cmd, vm, usb };
 
 struct ConnectionFault {
-  enum class Kind : std::uint8_t { drop, stall, corrupt } kind = Kind::drop;
+  enum class Kind : std::uint8_t { drop, stall, corrupt, garbage } kind = Kind::drop;
   Channel channel = Channel::rc;
   std::uint64_t offset = 0;
   std::chrono::milliseconds stall{0};
@@ -48,13 +51,15 @@ class FaultPlan {
   [[nodiscard]] bool busy() const noexcept { return busy_; }
   [[nodiscard]] bool no_licence() const noexcept { return no_licence_; }
 
-  // The faults for a new connection on `channel` (consumes one-shot faults). Not thread-safe:
-  // call from the servers' single network thread.
+  // The faults for a new connection on `channel`: every one-shot fault not fired yet (it is
+  // used up when it fires, on whichever connection reaches its offset first) and every
+  // :always fault. Not thread-safe: call from the servers' single network thread.
   FaultInjector open(Channel channel);
 
  private:
   std::vector<ConnectionFault> faults_;
-  std::vector<bool> used_;
+  // Per fault: a one-shot fault has fired. Shared with the injectors, which set it.
+  std::shared_ptr<std::vector<char>> fired_ = std::make_shared<std::vector<char>>();
   std::uint64_t seed_ = 1;
   std::uint64_t connections_ = 0;
   bool refuse_login_ = false, busy_ = false, no_licence_ = false;
@@ -78,8 +83,11 @@ class FaultInjector {
 
  private:
   friend class FaultPlan;
+  void fire(std::size_t i);
   std::vector<ConnectionFault> faults_;
-  std::vector<bool> done_;
+  std::vector<std::size_t> plan_index_;          // each fault's index in the plan
+  std::shared_ptr<std::vector<char>> fired_;     // the plan's one-shot flags
+  std::vector<bool> done_;                       // fired on this connection
   std::uint64_t offset_ = 0;
   std::uint64_t rng_ = 0;
 };

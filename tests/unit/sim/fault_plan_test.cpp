@@ -40,6 +40,64 @@ TEST(FaultInjector, DropsAtExactOffsetAcrossWrites) {
   EXPECT_TRUE(p.open(Channel::vm).empty());
 }
 
+// A one-shot fault belongs to the first connection that reaches its offset, not the first
+// one opened: two drops on one channel hit two connections, in order.
+TEST(FaultInjector, OneShotFaultsAreUsedUpWhenTheyFire) {
+  FaultPlan p;
+  std::string err;
+  ASSERT_TRUE(p.add("drop:vm:50", err));
+  ASSERT_TRUE(p.add("drop:vm:20", err));
+  ASSERT_TRUE(p.add("stall:vm:30:5", err));
+  auto first = p.open(Channel::vm);
+  auto early = p.open(Channel::vm);  // opened too, but ends before any offset: uses nothing
+  std::vector<std::uint8_t> a(100);
+  auto d = first.before_send(a);  // the earliest stop cuts; the others stay for later
+  EXPECT_EQ(d.send, 20u);
+  EXPECT_TRUE(d.drop);
+  auto second = p.open(Channel::vm);
+  d = second.before_send(a);
+  EXPECT_EQ(d.send, 30u);
+  EXPECT_FALSE(d.drop);
+  EXPECT_EQ(d.stall.count(), 5);
+  second.sent(d.send);
+  d = second.before_send(std::span(a).first(70));
+  EXPECT_EQ(d.send, 20u);  // offset 50
+  EXPECT_TRUE(d.drop);
+  EXPECT_TRUE(p.open(Channel::vm).empty());  // all three used
+  d = early.before_send(a);  // fired elsewhere meanwhile: gone here too
+  EXPECT_EQ(d.send, a.size());
+  EXPECT_FALSE(d.drop);
+}
+
+// garbage: every byte from N on is replaced, in every later write too, the same for a seed.
+TEST(FaultInjector, GarbageReplacesEverythingFromItsOffsetOn) {
+  const auto run = [](std::uint64_t seed) {
+    FaultPlan p;
+    p.set_seed(seed);
+    std::string err;
+    EXPECT_TRUE(p.add("garbage:cmd:5", err)) << err;
+    auto inj = p.open(Channel::cmd);
+    std::vector<std::uint8_t> out;
+    for (int w = 0; w < 4; ++w) {
+      std::vector<std::uint8_t> a(4, 0xAA);
+      const auto d = inj.before_send(a);
+      EXPECT_EQ(d.send, a.size());
+      EXPECT_FALSE(d.drop);
+      inj.sent(d.send);
+      out.insert(out.end(), a.begin(), a.end());
+    }
+    return out;
+  };
+  const auto a = run(7);
+  ASSERT_EQ(a.size(), 16u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(a[i], 0xAA) << i;  // before the offset: intact
+  int intact = 0;
+  for (std::size_t i = 5; i < a.size(); ++i) intact += a[i] == 0xAA;
+  EXPECT_LT(intact, 3);  // 11 random bytes: a few may happen to be 0xAA, not most
+  EXPECT_EQ(run(7), a);
+  EXPECT_NE(run(8), a);
+}
+
 TEST(FaultInjector, UsbChannelIsApartFromTheCds) {
   FaultPlan p;
   std::string err;
