@@ -67,8 +67,15 @@ bool FaultPlan::add(std::string_view spec, std::string& error) {
   } else {
     return usage("unknown kind (drop, stall, corrupt, garbage, refuse-login, busy, no-licence)");
   }
+  if (f.kind == ConnectionFault::Kind::garbage && parts[1] == "web") {
+    std::uint64_t from = 0;
+    if (parts.size() != 3 || f.always || !parse_u64(parts[2], from) || from > (1ull << 40))
+      return usage("expected garbage:web:N (N: the first reply that is garbage)");
+    web_garbage_from_.store(static_cast<std::int64_t>(from));
+    return true;
+  }
   const auto channel = parse_channel(parts[1]);
-  if (!channel) return usage("channel must be rc, cmd, vm or usb");
+  if (!channel) return usage("channel must be rc, cmd, vm or usb (or web, for garbage)");
   f.channel = *channel;
   if (!parse_u64(parts[2], f.offset)) return usage("N must be a byte count");
   const std::size_t want = f.kind == ConnectionFault::Kind::stall ? 4 : 3;
@@ -80,6 +87,15 @@ bool FaultPlan::add(std::string_view spec, std::string& error) {
   }
   faults_.push_back(f);
   fired_->push_back(0);
+  return true;
+}
+
+bool FaultPlan::garble_web_reply(std::string& body) noexcept {
+  const std::uint64_t index = web_replies_.fetch_add(1);
+  const std::int64_t from = web_garbage_from_.load();
+  if (from < 0 || index < static_cast<std::uint64_t>(from)) return false;
+  std::uint64_t state = seed_ ^ (index * 0x9E3779B97F4A7C15ull);  // per reply: no shared state
+  for (char& c : body) c = static_cast<char>(next(state));
   return true;
 }
 

@@ -10,6 +10,8 @@
 //   corrupt:CHANNEL:N         XOR byte N with a seeded non-zero mask
 //   garbage:CHANNEL:N         from byte N on, every byte sent is seeded random (a peer gone
 //                             mad: the client must neither crash nor hang)
+//   garbage:web:N             from the web API's Nth reply on (0: the first; /sim/ excluded),
+//                             every reply body is seeded random bytes of the same length
 //   refuse-login              every login gets 403
 //   busy                      the console is held by a phantom user: clients get 'S'; a seize
 //                             succeeds (the phantom allows it)
@@ -18,6 +20,7 @@
 // ":always" to apply it to every connection.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -51,6 +54,10 @@ class FaultPlan {
   [[nodiscard]] bool busy() const noexcept { return busy_; }
   [[nodiscard]] bool no_licence() const noexcept { return no_licence_; }
 
+  // garbage:web: counts one web API reply and, from the fault's reply on, replaces `body` with
+  // seeded random bytes (true). Thread-safe: the HTTPS threads call it.
+  bool garble_web_reply(std::string& body) noexcept;
+
   // The faults for a new connection on `channel`: every one-shot fault not fired yet (it is
   // used up when it fires, on whichever connection reaches its offset first) and every
   // :always fault. Not thread-safe: call from the servers' single network thread.
@@ -63,6 +70,8 @@ class FaultPlan {
   std::uint64_t seed_ = 1;
   std::uint64_t connections_ = 0;
   bool refuse_login_ = false, busy_ = false, no_licence_ = false;
+  std::atomic<std::int64_t> web_garbage_from_{-1};  // -1: none
+  std::atomic<std::uint64_t> web_replies_{0};
 };
 
 class FaultInjector {

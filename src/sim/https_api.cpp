@@ -168,6 +168,7 @@ struct HttpsApi::Impl {
   void sim_state(httplib::Response& res);
   void sim_vm_read_all(httplib::Response& res);
   void sim_usb_read_all(httplib::Response& res);
+  void sim_fault(const httplib::Request& req, httplib::Response& res);
   void sim_usb_write(const httplib::Request& req, httplib::Response& res);
 
   SimContext& ctx;
@@ -227,6 +228,13 @@ void HttpsApi::Impl::routes() {
          [this](const httplib::Request&, httplib::Response& res) { sim_usb_read_all(res); });
   s.Post("/sim/usb/write", [this](const httplib::Request& req, httplib::Response& res) {
     sim_usb_write(req, res);
+  });
+  s.Post("/sim/fault", [this](const httplib::Request& req, httplib::Response& res) {
+    sim_fault(req, res);
+  });
+  // garbage:web: the API's replies (not the inspection interface's) turn to random bytes.
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/sim/", 0) != 0) ctx.faults.garble_web_reply(res.body);
   });
   // Test hook: every web session expires now (their keys get 403 JS_ERR_LOST_SESSION and the
   // console and VM ports refuse them), so a client's renewal can be checked.
@@ -415,6 +423,16 @@ void HttpsApi::Impl::sim_password(const httplib::Request& req, httplib::Response
   }
   ctx.sessions.set_password(body["password"].get<std::string>());
   reply(res, 200, dump(OrderedJson::object()), "application/json");
+}
+
+void HttpsApi::Impl::sim_fault(const httplib::Request& req, httplib::Response& res) {
+  const auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("spec") || !body["spec"].is_string())
+    return reply(res, 400, dump(OrderedJson{{"error", "expected {\"spec\": \"KIND:...\"}"}}));
+  std::string error = "no fault hook";
+  if (!hooks.add_fault || !hooks.add_fault(body["spec"].get<std::string>(), error))
+    return reply(res, 400, dump(OrderedJson{{"error", error}}));
+  reply(res, 200, dump(OrderedJson::object()));
 }
 
 void HttpsApi::Impl::sim_state(httplib::Response& res) {

@@ -86,6 +86,8 @@ class HttpsApi {
     std::function<nlohmann::json()> state{};  // the /sim/state document
     std::function<bool()> vm_read_all{};  // starts a full read of the virtual disc; false: none
     std::function<bool()> usb_read_all{};  // the same for the floppy/USB-key medium
+    // Adds a --fault spec at run time (POST /sim/fault); false with a reason in `error`.
+    std::function<bool(const std::string& spec, std::string& error)> add_fault{};
     // Writes whole blocks at an LBA of the floppy/USB-key medium and waits for the outcome.
     std::function<UsbWriteResult(std::uint32_t lba, std::vector<std::uint8_t> data)> usb_write{};
     // Runs one RIBCL command (the login already checked) and gives its reply document; empty:

@@ -119,6 +119,9 @@ std::error_code Simulator::start(std::string& error) {
   HttpsApi::Hooks hooks;
   hooks.state = [this] { return on_network_thread([this] { return state(); }); };
   hooks.vm_read_all = [this] { return on_network_thread([this] { return vm_->start_read_all(); }); };
+  hooks.add_fault = [this](const std::string& spec, std::string& why) {
+    return on_network_thread([&] { return ctx_.faults.add(spec, why); });
+  };
   hooks.usb_read_all = [this] {
     return on_network_thread([this] { return vm_->usb().start_read_all(); });
   };

@@ -1580,6 +1580,44 @@ TEST(MountFaults, GarbageFromEveryPeerNeverCrashesOrHangs) {
   }
 }
 
+// The web API turned to garbage: at mount time the mount fails with a message (no crash, no
+// hang); under a live mount a RIBCL request is EIO with a message, a renewal fails and is
+// retried, and the mount stays up and unmounts cleanly.
+TEST(MountFaults, GarbageFromTheWebApi) {
+  {
+    SimProcess sim({"--frame-interval", "50", "--fault", "garbage:web:0"});
+    ASSERT_EQ(sim.error(), "");
+    Mount::Options options;
+    options.foreground = false;
+    Mount mount(sim, options);
+    EXPECT_EQ(mount.exit_status(), 1) << mount.log();  // an error exit, not a signal
+    EXPECT_FALSE(mount.is_mounted());
+    EXPECT_NE(mount.log().find("ilofs: "), std::string::npos) << mount.log();
+  }
+  // The console's connection drops after 9000 bytes (typing below makes them).
+  SimProcess sim({"--frame-interval", "50", "--fault", "drop:rc:9000"});
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  std::string body;
+  EXPECT_EQ(sim.post("/sim/fault", R"({"spec":"garbage:vm:x"})", &body), 400) << body;
+  ASSERT_EQ(sim.post("/sim/fault", R"({"spec":"garbage:web:0"})", &body), 200) << body;
+  EXPECT_EQ(write_control(mount.path("boot"), "cd\n"), EIO);
+  EXPECT_TRUE(at(mount.status(), "/boot/last_error").is_string()) << mount.status().dump();
+  // The sessions end; the console's reconnect needs a login, whose replies are garbage.
+  ASSERT_EQ(sim.post("/sim/sessions/expire", "{}"), 200);
+  for (int i = 0; i < 6; ++i)
+    write_control(mount.path("keyboard"), "echo the quick brown fox jumps over the lazy dog\n");
+  EXPECT_TRUE(wait_until([&] {
+    return at(mount.status(), "/connections/web/state") == "down";
+  }, 20s)) << mount.status().dump();
+  EXPECT_TRUE(at(mount.status(), "/connections/web/error").is_string());
+  EXPECT_TRUE(mount.is_mounted());
+  EXPECT_EQ(mount.status()["companion"]["restarts"], 0);
+  EXPECT_TRUE(mount.terminate()) << "ilofs did not end by itself on SIGTERM";
+}
+
 // The password changed under a live mount and every web session gone: the next login is
 // refused. status says so clearly, the refused password is not tried again (a directory
 // account would lock), nothing crashes; once the password file has the new password, the mount
