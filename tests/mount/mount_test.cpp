@@ -281,7 +281,7 @@ TEST(Mount, TreeHasTheControlFiles) {
                                              "status"}));
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("power").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(mount.path("keyboard").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0200u);
   EXPECT_NE(::stat(mount.path("nothing").c_str(), &st), 0);
