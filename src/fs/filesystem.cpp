@@ -125,6 +125,7 @@ struct Image {
   std::string path;
   int writers = 0;       // handles open for writing
   bool dirty = false;    // written since the last insertion: insert at the last close
+  int write_error = 0;   // a write into it failed (ENOSPC...): never inserted torn
 };
 
 using Bytes = std::vector<std::uint8_t>;
@@ -864,6 +865,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       handle->writer = true;
       ++image.writers;
       image.dirty = image.dirty || (fi->flags & O_TRUNC);
+      if (fi->flags & O_TRUNC) image.write_error = 0;  // written anew
     }
     // The iLO writes a key's file behind the kernel's back: no cached pages for it.
     fi->keep_cache = writes || image.usb ? 0 : 1;
@@ -982,6 +984,11 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
     }
     fuse_bufvec out = fd_bufvec(size, h.fd, off);
     const ssize_t n = fuse_buf_copy(&out, in, FUSE_BUF_SPLICE_NONBLOCK);
+    if (n < 0 || static_cast<std::size_t>(n) < size) {  // short: the disk is full
+      std::lock_guard lock(fs.mutex);
+      const auto it = fs.images.find(ino);
+      if (it != fs.images.end()) it->second.write_error = n < 0 ? static_cast<int>(-n) : ENOSPC;
+    }
     if (n < 0) fuse_reply_err(req, static_cast<int>(-n));
     else fuse_reply_write(req, static_cast<size_t>(n));
     return;
@@ -1040,9 +1047,17 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     std::lock_guard lock(fs.mutex);
     const auto it = fs.images.find(ino);
     if (it != fs.images.end() && --it->second.writers == 0 && it->second.dirty) {
-      it->second.dirty = false;
+      Image& image = it->second;
+      image.dirty = false;
       h.reset();  // closed (unless a request still holds it) before the drive opens it
-      fs.insert(it->second);
+      if (image.write_error) {
+        // Half an image would boot half an installer: it stays out of the drive until it is
+        // written again whole (or removed).
+        log_error("not inserting " + image.name + ": a write into it failed (" +
+                  std::strerror(image.write_error) + "); rm it and copy it again");
+      } else {
+        fs.insert(image);
+      }
     }
   }
   fuse_reply_err(req, 0);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -350,6 +351,42 @@ TEST(MountAbuse, SymlinkedBackingFileShrinksThenVanishesDuringARead) {
   EXPECT_TRUE(wait_until([&] {
     return ilo::test::open_descriptors(mount.pid()) == fds_before;
   }, 5s)) << fds_before << " -> " << ilo::test::describe_descriptors(mount.pid());
+}
+
+TEST(MountAbuse, DiskFullDuringCpInsertsNothingTorn) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a small tmpfs as the cache)";
+  SimProcess sim(fast_sim());
+  ASSERT_EQ(sim.error(), "");
+  TempDir work;
+  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_FULL", 3'000'000);
+  ASSERT_FALSE(iso.empty()) << "xorriso failed";
+  const std::string cache = work.path() + "/small";
+  fsys::create_directories(cache);
+  ASSERT_EQ(::mount("tmpfs", cache.c_str(), "tmpfs", 0, "size=1m,mode=0700"), 0)
+      << std::strerror(errno);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount_cache{cache};
+  {
+    Mount mount(sim, {}, cache);
+    ASSERT_TRUE(mount.mounted()) << mount.log();
+    // cp fails (ENOSPC); the part written is never put in the drive.
+    EXPECT_NE(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/' 2>/dev/null").c_str()),
+              0);
+    EXPECT_FALSE(wait_until([&] { return vm_state(sim)["medium_present"] == true; }, 3s))
+        << vm_state(sim).dump();
+    const auto status = mount.status();
+    ASSERT_TRUE(status.is_object());
+    EXPECT_EQ(status["cdrom"]["inserted"], false);
+    EXPECT_NE(mount.log().find("not inserting ABUSE_FULL.iso"), std::string::npos);
+    // rm frees the space; a copy that fits is inserted as usual.
+    ASSERT_EQ(::unlink(mount.path("ABUSE_FULL.iso").c_str()), 0);
+    const std::string small = ilo::test::make_iso(work.path(), "ABUSE_FITS", 200'000);
+    ASSERT_EQ(std::system(("cp '" + small + "' '" + mount.mountpoint() + "/'").c_str()), 0);
+    EXPECT_TRUE(wait_until([&] { return disc_in(sim, "ABUSE_FITS"); }, 15s));
+    expect_alive(mount);
+  }
 }
 
 // ---- one server, two mounts; descriptors ----
