@@ -835,7 +835,7 @@ TEST_P(MountScreenText, EqualsTheSimulatorsTextRows) {
   }, 10s)) << "screen.txt:\n" << text << "\n/sim/state:\n" << expected;
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("screen.txt").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0444u);
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
   EXPECT_EQ(mount.status()["screen"]["unknown_cells"], 0);
 }
 
