@@ -264,13 +264,20 @@ void warm_up_drive(const Mount& mount, const SimProcess& sim, const std::string&
   ASSERT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == false; }, 10s));
 }
 
+// The server's full read of a 16 MB image stalls for 3 s in its first half, so a test acts
+// while it surely runs: 125 read requests of 12 bytes follow about 300 bytes of enumeration
+// (the drive is not polled, so nothing else counts towards the stall's 1000 bytes).
+std::vector<std::string> stalling_sim() {
+  return {"--frame-interval", "50", "--ping-interval", "300", "--vm-poll-interval", "60000",
+          "--fault", "stall:vm:1000:3000"};
+}
+constexpr std::size_t kStalledImageBytes = 16'000'000;
+
 TEST(MountAbuse, TruncateAndRmOfAnImageWhileTheServerReadsIt) {
-  // The server reads slowly (a stall on the media connection) so the read is surely running.
-  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300", "--fault",
-                  "stall:vm:400000:1500"});
+  SimProcess sim(stalling_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_RM", 4'000'000);
+  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_RM", kStalledImageBytes);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   Mount mount(sim, {});
   ASSERT_TRUE(mount.mounted()) << mount.log();
@@ -312,11 +319,10 @@ TEST(MountAbuse, TruncateAndRmOfAnImageWhileTheServerReadsIt) {
 }
 
 TEST(MountAbuse, SymlinkedBackingFileShrinksThenVanishesDuringARead) {
-  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300", "--fault",
-                  "stall:vm:400000:1500"});
+  SimProcess sim(stalling_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_LN", 4'000'000);
+  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_LN", kStalledImageBytes);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   const auto full_size = fsys::file_size(iso);
   Mount mount(sim, {});
