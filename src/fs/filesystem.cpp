@@ -125,7 +125,7 @@ struct Image {
   std::string path;
   int writers = 0;       // handles open for writing
   bool dirty = false;    // written since the last insertion: insert at the last close
-  int write_error = 0;   // a write into it failed (ENOSPC...): never inserted torn
+  int write_error = 0;   // a write into it failed (ENOSPC...): removed at the last close
 };
 
 using Bytes = std::vector<std::uint8_t>;
@@ -1051,10 +1051,12 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       image.dirty = false;
       h.reset();  // closed (unless a request still holds it) before the drive opens it
       if (image.write_error) {
-        // Half an image would boot half an installer: it stays out of the drive until it is
-        // written again whole (or removed).
-        log_error("not inserting " + image.name + ": a write into it failed (" +
-                  std::strerror(image.write_error) + "); rm it and copy it again");
+        // Half an image would boot half an installer, now or at the next mount (which inserts
+        // what the cache holds): what was written is removed, nothing is inserted.
+        log_error("removed " + image.name + ": a write into it failed (" +
+                  std::strerror(image.write_error) + "); nothing inserted, copy it again");
+        if (!image.symlink) ::unlink(image.path.c_str());
+        fs.images.erase(it);
       } else {
         fs.insert(image);
       }
