@@ -109,7 +109,9 @@ TEST(MountAbuse, RandomBytesAreRefusedWholeAndChangeNothing) {
   ASSERT_TRUE(status.is_object());
   EXPECT_FALSE(status["errors"].empty());
   for (const auto& e : status["errors"]) {
-    for (const char c : e["text"].get<std::string>()) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+    for (const char c : e["text"].get<std::string>()) {
+      EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+    }
   }
 }
 
