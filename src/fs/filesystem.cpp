@@ -32,6 +32,7 @@
 
 #include "fs/boot_file.hpp"
 #include "fs/cdrom_drive.hpp"
+#include "fs/clean_text.hpp"
 #include "fs/errno_map.hpp"
 #include "fs/event_hub.hpp"
 #include "fs/event_watcher.hpp"
@@ -66,17 +67,25 @@ struct ControlFile {
   mode_t mode;
 };
 constexpr blksize_t kPreferredIo = 1 << 20;  // = max_write (op_init)
+// The largest write a control file takes as one command (about 4 minutes of typing).
+constexpr std::size_t kMaxControlWrite = 16 * 1024;
+static_assert(kMaxControlWrite < static_cast<std::size_t>(kPreferredIo));
 
+// Every file is the mounting user's alone: the screen shows what the server shows (passwords
+// typed at a prompt, installer secrets) and the writable files drive the server. With
+// allow_other the kernel enforces these modes (default_permissions, main.cpp), so another user
+// gets EACCES; the directory stays listable.
+constexpr mode_t kImageMode = 0600;
 constexpr std::array<ControlFile, 9> kControls = {{
-    {kPower, "power", 0644},
-    {kScreenPpm, "screen.ppm", 0444},
-    {kScreenPng, "screen.png", 0444},
-    {kScreenTxt, "screen.txt", 0444},
+    {kPower, "power", 0600},
+    {kScreenPpm, "screen.ppm", 0400},
+    {kScreenPng, "screen.png", 0400},
+    {kScreenTxt, "screen.txt", 0400},
     {kKeyboard, "keyboard", 0200},
     {kMouse, "mouse", 0200},
-    {kStatus, "status", 0444},
-    {kBoot, "boot", 0644},  // size 0 in stat: reading asks the iLO (as sysfs, read to the end)
-    {kEvents, "events", 0444},  // a stream: reads wait for the next event (event_hub.hpp)
+    {kStatus, "status", 0400},
+    {kBoot, "boot", 0600},  // size 0 in stat: reading asks the iLO (as sysfs, read to the end)
+    {kEvents, "events", 0400},  // a stream: reads wait for the next event (event_hub.hpp)
 }};
 
 const ControlFile* control_by_ino(fuse_ino_t ino) {
@@ -92,9 +101,11 @@ const ControlFile* control_by_name(std::string_view name) {
   return nullptr;
 }
 
-// A plain file name ending in `ext` (".iso", case-insensitive).
+// A plain file name ending in `ext` (".iso", case-insensitive), in UTF-8 without control
+// characters (image names appear in `status` and `events`, which are JSON).
 bool has_suffix(std::string_view name, std::string_view ext) {
   if (name.size() <= ext.size() || name.find('/') != std::string_view::npos) return false;
+  if (!is_clean_text(name)) return false;
   std::string suffix(name.substr(name.size() - ext.size()));
   std::transform(suffix.begin(), suffix.end(), suffix.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -114,6 +125,7 @@ struct Image {
   std::string path;
   int writers = 0;       // handles open for writing
   bool dirty = false;    // written since the last insertion: insert at the last close
+  int write_error = 0;   // a write into it failed (ENOSPC...): removed at the last close
 };
 
 using Bytes = std::vector<std::uint8_t>;
@@ -219,7 +231,7 @@ struct Filesystem::Impl {
     }
     struct stat file {};
     if (::stat(image.path.c_str(), &file) != 0) return false;
-    st.st_mode = S_IFREG | 0644;
+    st.st_mode = S_IFREG | kImageMode;
     st.st_size = file.st_size;
     st.st_blocks = file.st_blocks;
     st.st_atim = file.st_atim;
@@ -378,6 +390,9 @@ struct Filesystem::Impl {
     }
     if (reports.empty()) return 0;
     if (!context.companion) return ENOTCONN;
+    // One write at a time: a long one goes to the companion in several messages, and another
+    // writer's keys must not land between them.
+    std::lock_guard lock(keyboard_mutex);
     ec = context.companion->keys(reports);
     if (ec) log_warning("keyboard: " + ec.message());
     return to_errno(ec);
@@ -500,6 +515,8 @@ struct Filesystem::Impl {
 
   std::mutex mouse_mutex;  // guards mouse_buttons
   std::uint8_t mouse_buttons = 0;
+
+  std::mutex keyboard_mutex;  // held while one keyboard write is sent (they never interleave)
 
   // ---- events ----
   // A read with nothing pending is kept (never blocking a worker) and answered by the hub's
@@ -849,6 +866,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       handle->writer = true;
       ++image.writers;
       image.dirty = image.dirty || (fi->flags & O_TRUNC);
+      if (fi->flags & O_TRUNC) image.write_error = 0;  // written anew
     }
     // The iLO writes a key's file behind the kernel's back: no cached pages for it.
     fi->keep_cache = writes || image.usb ? 0 : 1;
@@ -871,7 +889,8 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mod
   }
   if (!is_image_name(name)) {
     log_warning(std::string("cannot create ") + name +
-                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images can be put here");
+                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images, named in UTF-8, can be "
+                "put here");
     fuse_reply_err(req, EPERM);
     return;
   }
@@ -966,11 +985,26 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
     }
     fuse_bufvec out = fd_bufvec(size, h.fd, off);
     const ssize_t n = fuse_buf_copy(&out, in, FUSE_BUF_SPLICE_NONBLOCK);
+    if (n < 0 || static_cast<std::size_t>(n) < size) {  // short: the disk is full
+      std::lock_guard lock(fs.mutex);
+      const auto it = fs.images.find(ino);
+      if (it != fs.images.end()) it->second.write_error = n < 0 ? static_cast<int>(-n) : ENOSPC;
+    }
     if (n < 0) fuse_reply_err(req, static_cast<int>(-n));
     else fuse_reply_write(req, static_cast<size_t>(n));
     return;
   }
-  // A control file: the whole command in memory, parsed before anything is done.
+  // A control file: the whole command in memory, parsed before anything is done. A write(2)
+  // larger than max_write reaches us in pieces, each of which would be taken as a command of
+  // its own (half a script typed): anything above kMaxControlWrite, which is below max_write,
+  // is refused, so the first piece of such a write fails and nothing of it is done.
+  if (size > kMaxControlWrite) {
+    log_warning(std::string(control_by_ino(ino) ? control_by_ino(ino)->name : "?") + ": a " +
+                std::to_string(size) + "-byte write is above the limit of " +
+                std::to_string(kMaxControlWrite) + " bytes; nothing done (write it in pieces)");
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
   std::vector<char> text(size);
   fuse_bufvec mem = mem_bufvec(size, text.data());
   const ssize_t n = fuse_buf_copy(&mem, in, static_cast<fuse_buf_copy_flags>(0));
@@ -1014,9 +1048,19 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     std::lock_guard lock(fs.mutex);
     const auto it = fs.images.find(ino);
     if (it != fs.images.end() && --it->second.writers == 0 && it->second.dirty) {
-      it->second.dirty = false;
+      Image& image = it->second;
+      image.dirty = false;
       h.reset();  // closed (unless a request still holds it) before the drive opens it
-      fs.insert(it->second);
+      if (image.write_error) {
+        // Half an image would boot half an installer, now or at the next mount (which inserts
+        // what the cache holds): what was written is removed, nothing is inserted.
+        log_error("removed " + image.name + ": a write into it failed (" +
+                  std::strerror(image.write_error) + "); nothing inserted, copy it again");
+        if (!image.symlink) ::unlink(image.path.c_str());
+        fs.images.erase(it);
+      } else {
+        fs.insert(image);
+      }
     }
   }
   fuse_reply_err(req, 0);
@@ -1073,7 +1117,8 @@ void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char*
   }
   if (!is_image_name(name)) {
     log_warning(std::string("cannot link ") + name +
-                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images can be put here");
+                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images, named in UTF-8, can be "
+                "put here");
     fuse_reply_err(req, EPERM);
     return;
   }

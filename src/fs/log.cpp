@@ -1,6 +1,8 @@
 // The mount's log (see log.hpp).
 #include "fs/log.hpp"
 
+#include "fs/clean_text.hpp"
+
 #include <atomic>
 #include <cstdio>
 #include <deque>
@@ -24,8 +26,16 @@ void Log::to_syslog() noexcept {
   g_syslog = true;
 }
 
-void Log::write(int priority, const std::string& text) noexcept {
+void Log::write(int priority, const std::string& raw) noexcept {
   if (priority == LOG_DEBUG && !g_debug) return;
+  // Texts quote what users and peers sent (a word written to `power`, a file name): one line
+  // of valid UTF-8 always, so nobody can forge log lines and `status` stays valid JSON.
+  std::string text;
+  try {
+    text = clean_text(raw);
+  } catch (...) {
+    return;  // out of memory: the line is lost, the caller is not
+  }
   if (priority <= LOG_WARNING) {
     std::lock_guard lock(g_recent_mutex);
     if (g_recent.size() == kRecent) g_recent.pop_front();

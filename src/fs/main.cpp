@@ -220,6 +220,9 @@ int main(int argc, char* argv[]) {
     fuse_opt_free_args(&args);
     return 0;
   }
+  // The kernel checks every access against the files' modes (filesystem.cpp: the owner's
+  // alone). Without it, `allow_other` would let any user write `power` or read the screen.
+  fuse_opt_add_arg(&args, "-odefault_permissions");
   ilo::fs::Log::set_debug(options.debug);
   g_foreground = options.foreground;
 

@@ -101,7 +101,9 @@ std::string build_status(const FilesystemContext& context) {
     errors.push_back({{"time", iso_time(entry.time)}, {"text", entry.text}});
   }
   status["errors"] = errors;
-  return status.dump(2) + "\n";
+  // Names and texts were checked on their way in; a byte that slipped through becomes U+FFFD
+  // rather than an exception in a FUSE callback.
+  return status.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ilo::fs

@@ -20,8 +20,16 @@ constexpr std::uint8_t kSimFont[][16] = {
 #include "sim/font_8x16.inc"
 };
 
+// A glyph never stands for a control character (C0, DEL, C1), a surrogate or a value beyond
+// Unicode: a font saying so (fonts= takes any file) would put escape sequences into screen.txt
+// or invalid UTF-8 into the JSON of `events`.
+bool is_text_code_point(char32_t cp) noexcept {
+  return cp >= 0x20 && !(cp >= 0x7F && cp <= 0x9F) && !(cp >= 0xD800 && cp <= 0xDFFF) &&
+         cp <= 0x10FFFF;
+}
+
 void add_code_point(BitmapFont& f, std::size_t glyph, char32_t cp) {
-  if (glyph >= f.code_points.size() || cp == 0) return;
+  if (glyph >= f.code_points.size() || !is_text_code_point(cp)) return;
   char32_t& slot = f.code_points[glyph];
   if (slot == 0 || cp < slot) slot = cp;
 }

@@ -1,7 +1,9 @@
 // libFuzzer target for the console's byte parsers other than the video decoder: the server's
 // input-message parser (docs/rc-input.md#server-parsing), the client's command-record parser
-// (docs/command-session.md) and both handshakes. Each must consume any input, split anywhere,
-// without crashing, looping or growing. The first byte picks the parser and the piece size.
+// (docs/command-session.md) and both sides of the console and command handshakes. Each must
+// consume any input, split anywhere, without crashing, looping or growing. The first byte picks
+// the parser (bits 0-1), the connection type of the client handshake (bit 2: command) and the
+// piece size (bits 3-7).
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -36,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   if (size < 1) return 0;
   const std::uint8_t control = bytes[0];
   const std::span<const std::uint8_t> data(bytes + 1, size - 1);
-  const std::size_t piece = 1 + (control >> 2);
+  const std::size_t piece = 1 + (control >> 3);
   switch (control & 3) {
     case 0: {
       InputParser p;
@@ -56,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     }
     case 2: {
       ConnectRequestBytes request{};
-      request[0] = 0x01;
+      request[0] = (control & 4) ? 0x02 : 0x01;  // command or console connection
       request[1] = 0x20;
       ClientHandshake h(request);
       pieces(data, piece, [&](auto in) {

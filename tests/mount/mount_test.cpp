@@ -282,7 +282,7 @@ TEST(Mount, TreeHasTheControlFiles) {
                                              "status"}));
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("power").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(mount.path("keyboard").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0200u);
   EXPECT_NE(::stat(mount.path("nothing").c_str(), &st), 0);
@@ -907,7 +907,7 @@ TEST_P(MountScreenText, EqualsTheSimulatorsTextRows) {
   }, 10s)) << "screen.txt:\n" << text << "\n/sim/state:\n" << expected;
   struct stat st {};
   ASSERT_EQ(::stat(mount.path("screen.txt").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0444u);
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
   EXPECT_EQ(mount.status()["screen"]["unknown_cells"], 0);
 }
 

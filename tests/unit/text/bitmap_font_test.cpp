@@ -64,6 +64,28 @@ TEST(BitmapFont, BadUtf8InTableIsRefused) {
   EXPECT_EQ(parse_psf(v, f), FontError::bad_unicode_table);
 }
 
+TEST(BitmapFont, ControlsAndSurrogatesInTheTableAreNotText) {
+  // Glyph 0 says ESC, a C1 control and 'A': it reads 'A'. Glyph 1 says only U+D800 (a
+  // surrogate, encoded as CESU bytes) and U+0007: it reads as no character at all.
+  auto v = psf2();
+  v.resize(32 + 12);
+  v.insert(v.end(), {0x1B, 0xC2, 0x85, 0x41, 0xFF});
+  v.insert(v.end(), {0xED, 0xA0, 0x80, 0x07, 0xFF});
+  BitmapFont f;
+  ASSERT_FALSE(parse_psf(v, f));
+  EXPECT_EQ(f.code_points[0], U'A');
+  EXPECT_EQ(f.code_points[1], 0u);
+  // PSF1's 16-bit table likewise.
+  std::vector<std::uint8_t> p{0x36, 0x04, 0x02, 4};
+  p.resize(4 + 256 * 4, 0);
+  for (int g = 0; g < 256; ++g) {
+    if (g == 2) p.insert(p.end(), {0x1B, 0x00, 0x00, 0xDC, 0x9B, 0x00});  // ESC, U+DC00, CSI
+    p.insert(p.end(), {0xFF, 0xFF});
+  }
+  ASSERT_FALSE(parse_psf(p, f));
+  EXPECT_EQ(f.code_points[2], 0u);
+}
+
 TEST(BitmapFont, Psf1WithoutTableUsesCp437) {
   std::vector<std::uint8_t> v{0x36, 0x04, 0x00, 8};  // 256 glyphs of 8 rows, no table
   v.resize(4 + 256 * 8, 0x18);
