@@ -1374,6 +1374,109 @@ TEST(MountEvents, ASignalInterruptsAWaitingRead) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no open, 3: EOF or another error, 4: never waited";
 }
 
+// ---- a real machine behind the simulator: ilo-sim --machine qemu ----
+
+bool on_path(const std::string& program) {
+  return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A GRUB ISO (grub-mkrescue, BIOS only) whose menu is drawn in VGA text mode and whose first
+// entry is titled `marker`; it waits at the menu (no timeout).
+std::string make_grub_iso(const std::string& dir, const std::string& marker) {
+  const std::string tree = dir + "/grub-tree";
+  fsys::create_directories(tree + "/boot/grub");
+  const std::string cfg = "set timeout=-1\nterminal_output console\n"
+                          "menuentry '" + marker + "' { true }\n"
+                          "menuentry 'second entry' { true }\n";
+  if (!write_file(tree + "/boot/grub/grub.cfg", cfg)) return {};
+  const std::string iso = dir + "/grub.iso";
+  const std::string cmd = "grub-mkrescue -o '" + iso + "' '" + tree + "' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0 ? iso : std::string();
+}
+
+json machine_state(const SimProcess& sim) {
+  const auto s = sim.state();
+  return s.is_object() ? s["machine"] : json();
+}
+
+// screen.ppm's pixels hashed as /sim/state hashes its own.
+std::string screen_sha(const Mount& mount) {
+  int w = 0, h = 0;
+  return sha256_hex(ppm_pixels(read_file(mount.path("screen.ppm")), w, h));
+}
+
+// The CI test: cp a GRUB ISO into the mount, power on, the real BIOS boots it from the
+// virtual CD (every read a SCSI READ over virtual media to the mount), the menu is read through
+// screen.txt, keys move it and type at its prompt, the pixels agree, then eject and power off.
+TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
+  for (const char* tool : {"qemu-system-x86_64", "grub-mkrescue", "mformat", "xorriso"}) {
+    if (!on_path(tool)) GTEST_SKIP() << tool << " not installed (tools/deps installs it)";
+  }
+  TempDir work;
+  // SeaBIOS's VGA font draws 0 M T V W X Y Z m v w x | eight pixels wide; no Debian console
+  // font has those glyphs (they read '?'), so the markers use none of them.
+  const std::string marker = "ILOFS-GRUB-PAGE-4815";
+  const std::string iso = make_grub_iso(work.path(), marker);
+  ASSERT_FALSE(iso.empty()) << "grub-mkrescue failed";
+  SimProcess sim({"--machine", "qemu", "--frame-interval", "100", "--ping-interval", "300"});
+  ASSERT_EQ(sim.error(), "");
+  ASSERT_TRUE(machine_state(sim).is_object());
+  EXPECT_EQ(machine_state(sim)["kind"], "qemu");
+  EXPECT_EQ(sim.state()["power"], "off");  // a real machine waits for its power button
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+
+  ASSERT_EQ(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/'").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == true; }, 15s))
+      << sim.state().dump();
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  ASSERT_TRUE(wait_until([&] { return sim_power_is(sim, "on"); }, 5s));
+
+  std::string text;
+  ASSERT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find(marker) != std::string::npos;
+  }, 30s)) << "screen.txt:\n" << text << "\n" << sim.state()["machine"].dump();
+  EXPECT_NE(text.find("GNU GRUB"), std::string::npos) << text;
+  const auto booted = machine_state(sim);
+  EXPECT_GT(booted["cd"]["nbd_reads"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(booted["cd"]["nbd_errors"], 0);
+  EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
+
+  // screen.ppm is the simulator's picture exactly (the menu is still: no countdown).
+  std::string sha;
+  EXPECT_TRUE(wait_until([&] {
+    sha = screen_sha(mount);
+    return sha == sim.state()["screen"]["sha256"];
+  }, 5s)) << sim.state()["screen"].dump();
+
+  // <Down> moves the selection: the picture changes.
+  ASSERT_EQ(write_control(mount.path("keyboard"), "<Down>"), 0);
+  EXPECT_TRUE(wait_until([&] { return screen_sha(mount) != sha; }, 10s));
+  // 'c' opens GRUB's command line, and what is typed there runs.
+  ASSERT_EQ(write_control(mount.path("keyboard"), "c"), 0);
+  ASSERT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find("grub>") != std::string::npos;
+  }, 10s)) << "screen.txt:\n" << text;
+  ASSERT_EQ(write_control(mount.path("keyboard"), "echo ILOFS-ECHO-2468\n"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find("grub> echo ILOFS-ECHO-2468\nILOFS-ECHO-2468\n") != std::string::npos;
+  }, 10s)) << "screen.txt:\n" << text;
+  EXPECT_GE(sim.state()["keys_typed"].get<std::uint64_t>(), 22u);
+
+  // rm ejects: the guest's drive loses its medium; hold powers off at once ("no video").
+  ASSERT_EQ(::unlink(mount.path("grub.iso").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == false; }, 10s))
+      << machine_state(sim).dump();
+  ASSERT_EQ(write_control(mount.path("power"), "hold"), 0);
+  EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 5s));
+  EXPECT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "off\n"; }, 5s));
+  EXPECT_EQ(machine_state(sim)["error"], nullptr);
+  EXPECT_EQ(machine_state(sim)["qmp"]["errors"], 0) << machine_state(sim).dump();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
