@@ -1466,11 +1466,23 @@ TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
   }, 10s)) << "screen.txt:\n" << text;
   EXPECT_GE(sim.state()["keys_typed"].get<std::uint64_t>(), 22u);
 
+  // A mode change: GRUB's graphical terminal at 640x480; the client follows, pixel for pixel.
+  ASSERT_EQ(write_control(mount.path("keyboard"), "insmod all_video\nloadfont unicode\n"
+                                                  "set gfxmode=640x480\n"
+                                                  "terminal_output gfxterm\n"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    const auto s = mount.status();
+    return sim.state()["screen"]["width"] == 640 && s.is_object() &&
+           s["screen"]["width"] == 640 && s["screen"]["height"] == 480;
+  }, 10s)) << sim.state()["screen"].dump();
+  EXPECT_TRUE(wait_until([&] { return screen_sha(mount) == sim.state()["screen"]["sha256"]; },
+                         5s));
+
   // The mouse: an absolute tablet, scaled from iLO's 0..3000 back to the same pixel.
-  ASSERT_EQ(write_control(mount.path("mouse"), "move 360 200\n"), 0);
+  ASSERT_EQ(write_control(mount.path("mouse"), "move 320 200\n"), 0);
   EXPECT_TRUE(wait_until([&] {
     const auto p = sim.state()["pointer"];
-    return p["x"] == 360 && p["y"] == 200;
+    return p["x"] == 320 && p["y"] == 200;
   }, 5s)) << sim.state()["pointer"].dump();
 
   // The ACPI power button: GRUB ignores it, as on a real machine. GRUB's halt powers the
