@@ -137,7 +137,11 @@ std::error_code Simulator::start(std::string& error) {
   };
   hooks.ribcl = [this](const ribcl::Command& command) {
     return on_network_thread(
-        [this, &command] { return run_ribcl_command(ctx_.machine, command); });
+        [this, &command] {
+          // The QEMU machine's power is its own; the built-in machine answers for itself.
+          const auto powered = qemu_ ? std::optional<bool>(ctx_.host->powered()) : std::nullopt;
+          return run_ribcl_command(ctx_.machine, command, powered);
+        });
   };
   // rc_info reports the ports actually bound (they may have been 0 = any).
   hooks.ports = [this] { return std::pair{console_->port(), vm_->port()}; };
