@@ -19,7 +19,6 @@
 namespace ilo::sim {
 namespace {
 
-using local = asio::local::stream_protocol;
 
 constexpr int kChildQmpFd = 3;
 constexpr int kChildScreenFd = 4;
@@ -42,38 +41,18 @@ nlohmann::json key_event(std::string_view qcode, bool down) {
 
 }  // namespace
 
-// ---- The CD's NBD link: one per inserted disc ----
+// ---- The CD: one NBD connection per inserted disc, and the read-ahead window ----
 
-class QemuMachine::CdLink {
- public:
-  CdLink(asio::io_context& io, std::uint64_t blocks, std::string node)
-      : socket(io), core({.size = blocks * vm::mmc::kBlockSize, .read_only = true}),
-        blocks_(blocks), node_(std::move(node)) {}
-
-  local::socket socket;
-  NbdServer core;
-  std::uint64_t blocks_;
-  std::string node_;
-  bool closed = false;
-  bool writing = false;
-  std::vector<std::uint8_t> out;  // waiting to be written
-  std::array<std::uint8_t, 65536> in{};
-
-  // The read-ahead window.
+struct QemuMachine::CdDrive {
+  std::shared_ptr<NbdConnection> nbd;
+  std::string node;  // the block node's name (and the getfd name of its socket)
+  std::uint64_t blocks = 0;
   std::uint64_t window_lba = 0;
-  std::vector<std::uint8_t> window;
+  std::vector<std::uint8_t> window;  // up to 64 blocks from window_lba
   bool window_reading = false;
-
-  // The request being served.
+  std::deque<NbdRequest> requests;   // served in order; the first one is being assembled
   bool serving = false;
-  NbdRequest request;
-  std::vector<std::uint8_t> data;
-
-  void close() {
-    closed = true;
-    std::error_code ignored;
-    socket.close(ignored);
-  }
+  std::vector<std::uint8_t> data;    // the first request's data so far
 };
 
 // ---- Life ----
@@ -128,7 +107,7 @@ std::error_code QemuMachine::start(std::string& error) {
     return ec;
   }
   std::error_code assign_error;
-  qmp_.assign(local(), pair[0], assign_error);
+  qmp_.assign(asio::local::stream_protocol(), pair[0], assign_error);
   if (assign_error) {
     ::close(pair[0]);
     error = "QEMU: " + assign_error.message();
@@ -145,7 +124,7 @@ void QemuMachine::stop() {
   dump_timer_.cancel();
   std::error_code ignored;
   qmp_.close(ignored);
-  if (cd_) cd_->close();
+  if (cd_) cd_->nbd->close();
   process_.kill();
 }
 
@@ -267,7 +246,7 @@ void QemuMachine::failed(const std::string& why) {
   auto replies = std::move(replies_);
   replies_.clear();
   for (auto& [id, reply] : replies) reply(false, {{"desc", why}});
-  if (cd_) cd_->close();
+  if (cd_) cd_->nbd->close();
 }
 
 // ---- Power and screen ----
@@ -422,153 +401,110 @@ void QemuMachine::disc_changed(bool present, std::uint64_t blocks) {
   if (!error_.empty() || stopped_) return;
   if (!present) {
     if (!cd_) return;
-    auto link = std::move(cd_);
+    auto drive = std::move(cd_);
     // Out of the guest's drive, then the node goes (QEMU's client sends NBD_CMD_DISC).
     execute("blockdev-open-tray", {{"id", kCdDevice}, {"force", true}});
     execute("blockdev-remove-medium", {{"id", kCdDevice}});
-    execute("blockdev-del", {{"node-name", link->node_}}, [link](bool, const nlohmann::json&) {
-      link->close();
-    });
+    execute("blockdev-del", {{"node-name", drive->node}},
+            [drive](bool, const nlohmann::json&) { drive->nbd->close(); });
     return;
   }
   if (cd_ || blocks == 0) return;
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
-  auto link = std::make_shared<CdLink>(io_, blocks, "cd" + std::to_string(++discs_));
-  std::error_code ec;
-  link->socket.assign(local(), pair[0], ec);
-  if (ec) {
-    ::close(pair[0]);
+  auto drive = std::make_shared<CdDrive>();
+  drive->node = "cd" + std::to_string(++discs_);
+  drive->blocks = blocks;
+  drive->nbd = std::make_shared<NbdConnection>(
+      io_, NbdExport{.size = blocks * vm::mmc::kBlockSize, .read_only = true});
+  if (drive->nbd->assign(pair[0])) {
     ::close(pair[1]);
     return;
   }
-  cd_ = link;
-  const std::string node = link->node_;
-  execute("getfd", {{"fdname", node}}, {}, pair[1]);
+  cd_ = drive;
+  drive->nbd->start([this, alive = std::weak_ptr<int>(alive_),
+                     weak = std::weak_ptr<CdDrive>(drive)](NbdRequest request) {
+    const auto d = weak.lock();
+    if (alive.expired() || !d || d != cd_) return;
+    d->requests.push_back(std::move(request));
+    serve_cd();
+  });
+  execute("getfd", {{"fdname", drive->node}}, {}, pair[1]);
   execute("blockdev-add", {{"driver", "nbd"},
-                           {"node-name", node},
+                           {"node-name", drive->node},
                            {"read-only", true},
-                           {"server", {{"type", "fd"}, {"str", node}}}});
+                           {"server", {{"type", "fd"}, {"str", drive->node}}}});
   execute("blockdev-open-tray", {{"id", kCdDevice}, {"force", true}});
-  execute("blockdev-insert-medium", {{"id", kCdDevice}, {"node-name", node}});
+  execute("blockdev-insert-medium", {{"id", kCdDevice}, {"node-name", drive->node}});
   execute("blockdev-close-tray", {{"id", kCdDevice}});
-  // The greeting is in the core's output from the start.
-  link->out = link->core.take_output();
-  serve_cd();
-  // The reader: every byte from QEMU's NBD client into the core.
-  auto read = std::make_shared<std::function<void()>>();
-  *read = [this, link, read, alive = std::weak_ptr<int>(alive_)] {
-    link->socket.async_read_some(
-        asio::buffer(link->in), [this, link, read, alive](std::error_code rec, std::size_t n) {
-          if (alive.expired() || link->closed) {
-            *read = nullptr;  // breaks the cycle
-            return;
-          }
-          if (rec) {
-            link->close();
-            *read = nullptr;
-            return;
-          }
-          link->core.feed(std::span<const std::uint8_t>(link->in.data(), n));
-          if (link->core.phase() == NbdServer::Phase::broken) {
-            ++nbd_errors_;
-            link->close();
-            *read = nullptr;
-            return;
-          }
-          serve_cd();
-          (*read)();
-        });
-  };
-  (*read)();
 }
 
-// Serves the CD link's requests one at a time and writes what the core produced.
+// Serves the CD's requests in order: READs from the window, reading the window anew (64 blocks
+// from the first missing one) when it does not hold them; FLUSH has nothing to write back.
 void QemuMachine::serve_cd() {
-  const auto link = cd_;
-  if (!link || link->closed) return;
-  while (!link->serving && link->core.has_request()) {
-    link->request = link->core.take_request();
-    if (link->request.type != nbd::Command::read) {  // FLUSH: nothing to write back
-      link->core.reply(link->request.handle, nbd::kOk);
+  const auto drive = cd_;
+  if (!drive || drive->nbd->closed()) return;
+  while (!drive->requests.empty()) {
+    const NbdRequest& r = drive->requests.front();
+    if (r.type != nbd::Command::read) {
+      drive->nbd->reply(r.handle, nbd::kOk);
+      drive->requests.pop_front();
       continue;
     }
-    ++nbd_reads_;
-    link->serving = true;
-    link->data.clear();
-  }
-  // The read being served: from the window, else read the window at the first missing block.
-  if (link->serving) {
-    const auto& r = link->request;
-    while (link->data.size() < r.length) {
-      const std::uint64_t at = r.offset + link->data.size();
+    if (!drive->serving) {
+      drive->serving = true;
+      drive->data.clear();
+      ++nbd_reads_;
+    }
+    while (drive->data.size() < r.length) {
+      const std::uint64_t at = r.offset + drive->data.size();
       const std::uint64_t lba = at / vm::mmc::kBlockSize;
       const std::uint64_t window_end =
-          link->window_lba + link->window.size() / vm::mmc::kBlockSize;
-      if (link->window.empty() || lba < link->window_lba || lba >= window_end) {
-        if (link->window_reading) return;
-        link->window_reading = true;
+          drive->window_lba + drive->window.size() / vm::mmc::kBlockSize;
+      if (drive->window.empty() || lba < drive->window_lba || lba >= window_end) {
+        if (drive->window_reading) return;
+        drive->window_reading = true;
         const auto count = static_cast<std::uint32_t>(
-            std::min<std::uint64_t>(kWindowBlocks, link->blocks_ - lba));
+            std::min<std::uint64_t>(kWindowBlocks, drive->blocks - lba));
         ++window_reads_;
         vm_.read_blocks(lba, count,
-                        [this, link, lba, alive = std::weak_ptr<int>(alive_)](
+                        [this, drive, lba, alive = std::weak_ptr<int>(alive_)](
                             bool ok, std::span<const std::uint8_t> data) {
                           if (alive.expired()) return;
-                          link->window_reading = false;
-                          if (link != cd_ || link->closed) return;
+                          drive->window_reading = false;
+                          if (drive != cd_ || drive->nbd->closed()) return;
                           on_window(ok, lba, data);
                         });
         return;
       }
       ++window_hits_;
-      const std::uint64_t from = at - link->window_lba * vm::mmc::kBlockSize;
-      const std::size_t n = static_cast<std::size_t>(
-          std::min<std::uint64_t>(r.length - link->data.size(), link->window.size() - from));
-      const auto first = link->window.begin() + static_cast<std::ptrdiff_t>(from);
-      link->data.insert(link->data.end(), first, first + static_cast<std::ptrdiff_t>(n));
+      const std::uint64_t from = at - drive->window_lba * vm::mmc::kBlockSize;
+      const auto n = static_cast<std::size_t>(
+          std::min<std::uint64_t>(r.length - drive->data.size(), drive->window.size() - from));
+      const auto first = drive->window.begin() + static_cast<std::ptrdiff_t>(from);
+      drive->data.insert(drive->data.end(), first, first + static_cast<std::ptrdiff_t>(n));
     }
-    nbd_bytes_ += link->data.size();
-    link->core.reply(r.handle, nbd::kOk, link->data);
-    link->serving = false;
-    if (link->core.has_request()) {
-      serve_cd();
-      return;
-    }
+    nbd_bytes_ += drive->data.size();
+    drive->nbd->reply(r.handle, nbd::kOk, drive->data);
+    drive->serving = false;
+    drive->requests.pop_front();
   }
-  // Write what is pending, one write at a time.
-  auto more = link->core.take_output();
-  link->out.insert(link->out.end(), more.begin(), more.end());
-  if (link->writing || link->out.empty()) return;
-  link->writing = true;
-  auto bytes = std::make_shared<std::vector<std::uint8_t>>(std::move(link->out));
-  link->out.clear();
-  asio::async_write(link->socket, asio::buffer(*bytes),
-                    [this, link, bytes, alive = std::weak_ptr<int>(alive_)](std::error_code ec,
-                                                                           std::size_t) {
-                      if (alive.expired()) return;
-                      link->writing = false;
-                      if (ec) {
-                        link->close();
-                        return;
-                      }
-                      if (link == cd_) serve_cd();
-                    });
 }
 
 void QemuMachine::on_window(bool ok, std::uint64_t lba, std::span<const std::uint8_t> data) {
-  const auto link = cd_;
+  const auto drive = cd_;
   if (!ok) {
     // The disc went or the read failed: the guest sees an I/O error.
     ++nbd_errors_;
-    link->window.clear();
-    if (link->serving) {
-      link->core.reply(link->request.handle, nbd::kEio);
-      link->serving = false;
+    drive->window.clear();
+    if (drive->serving && !drive->requests.empty()) {
+      drive->nbd->reply(drive->requests.front().handle, nbd::kEio);
+      drive->requests.pop_front();
+      drive->serving = false;
     }
   } else {
-    link->window_lba = lba;
-    link->window.assign(data.begin(), data.end());
+    drive->window_lba = lba;
+    drive->window.assign(data.begin(), data.end());
   }
   serve_cd();
 }
@@ -586,12 +522,12 @@ nlohmann::json QemuMachine::state() const {
               {"events", events_}};
   j["screendumps"] = screendumps_;
   j["guest_shutdowns"] = guest_shutdowns_;
-  j["cd"] = {{"inserted", cd_ != nullptr && !cd_->closed},
-             {"node", cd_ ? cd_->node_ : ""},
+  j["cd"] = {{"inserted", cd_ != nullptr && !cd_->nbd->closed()},
+             {"node", cd_ ? cd_->node : ""},
              {"nbd_reads", nbd_reads_},
              {"nbd_bytes", nbd_bytes_},
              {"nbd_errors", nbd_errors_},
-             {"nbd_rejected", cd_ ? cd_->core.rejected() : 0},
+             {"nbd_rejected", cd_ ? cd_->nbd->core().rejected() : 0},
              {"window_reads", window_reads_},
              {"window_hits", window_hits_}};
   return j;

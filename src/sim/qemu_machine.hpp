@@ -3,7 +3,7 @@
 // server here whose reads become SCSI READs over virtual media (VmServer::read_blocks, 64-block
 // read-ahead); its screen is a QMP screendump into a memfd at the frame interval; keys and the
 // absolute pointer go in as input-send-event; power is reset/cont/stop/system_powerdown. The
-// thin Asio shell around the cores (qmp_channel, nbd_server, hid_qcode); all on the
+// thin Asio shell around the cores (qmp_channel, nbd_server via nbd_connection, hid_qcode); all on the
 // io_context's thread. The USB key, boot order and one-time boot are not wired to it.
 #pragma once
 
@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/host.hpp"
+#include "sim/nbd_connection.hpp"
 #include "sim/nbd_server.hpp"
 #include "sim/qemu_process.hpp"
 #include "sim/qmp_channel.hpp"
@@ -77,7 +78,7 @@ class QemuMachine final : public Host {
     int fd = -1;  // passed with the line (SCM_RIGHTS), then closed
     std::uint64_t id = 0;
   };
-  class CdLink;
+  struct CdDrive;
 
   // QMP.
   void execute(const std::string& name, const nlohmann::json& arguments, Reply reply = {},
@@ -128,7 +129,7 @@ class QemuMachine final : public Host {
   std::array<int, 2> pointer_px_{0, 0};
   std::uint8_t buttons_ = 0;
 
-  std::shared_ptr<CdLink> cd_;
+  std::shared_ptr<CdDrive> cd_;
   std::uint64_t discs_ = 0;
 
   // Counters.
