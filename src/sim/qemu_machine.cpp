@@ -58,7 +58,7 @@ struct QemuMachine::CdDrive {
 // ---- Life ----
 
 QemuMachine::QemuMachine(asio::io_context& io, Options options, VmServer& vm)
-    : io_(io), options_(std::move(options)), vm_(vm), qmp_(io), dump_timer_(io) {
+    : io_(io), options_(std::move(options)), vm_(vm), qmp_(io), dump_timer_(io), reap_timer_(io) {
   vm_.set_disc_listener([this, alive = std::weak_ptr<int>(alive_)](bool present,
                                                                     std::uint64_t blocks) {
     if (!alive.expired()) disc_changed(present, blocks);
@@ -122,6 +122,7 @@ void QemuMachine::stop() {
   if (stopped_) return;
   stopped_ = true;
   dump_timer_.cancel();
+  reap_timer_.cancel();
   std::error_code ignored;
   qmp_.close(ignored);
   if (cd_) cd_->nbd->close();
@@ -132,7 +133,7 @@ void QemuMachine::stop() {
 
 void QemuMachine::execute(const std::string& name, const nlohmann::json& arguments, Reply reply,
                           int fd) {
-  if (stopped_ || !error_.empty()) {
+  if (stopped_ || gone_ || !error_.empty()) {
     if (fd >= 0) ::close(fd);
     if (reply) reply(false, {{"desc", "QEMU is not running"}});
     return;
@@ -168,8 +169,8 @@ void QemuMachine::write_next() {
     ::close(p.fd);
     p.fd = -1;
     if (n != static_cast<ssize_t>(p.line.size())) {
-      failed("cannot pass a file descriptor to QEMU: " +
-             std::string(n < 0 ? std::strerror(errno) : "short write"));
+      qemu_gone("cannot pass a file descriptor to QEMU: " +
+                std::string(n < 0 ? std::strerror(errno) : "short write"));
       return;
     }
     queue_.pop_front();
@@ -182,7 +183,7 @@ void QemuMachine::write_next() {
                       if (alive.expired()) return;
                       writing_ = false;
                       if (ec) {
-                        if (!stopped_) failed("QMP write: " + ec.message());
+                        if (!stopped_) qemu_gone("QMP write: " + ec.message());
                         return;
                       }
                       queue_.pop_front();
@@ -195,10 +196,7 @@ void QemuMachine::read_qmp() {
                                                       std::error_code ec, std::size_t n) {
     if (alive.expired() || stopped_) return;
     if (ec) {
-      process_.kill();  // reaps it if it is exiting anyway
-      failed("QEMU " + (process_.exit_text().empty() ? "closed its QMP socket ("
-                                                           + ec.message() + ")"
-                                                     : process_.exit_text()));
+      qemu_gone("QMP read: " + ec.message());
       return;
     }
     channel_.feed(std::span<const std::uint8_t>(qmp_buffer_.data(), n));
@@ -237,6 +235,35 @@ void QemuMachine::on_qmp(QmpMessage m) {
   }
 }
 
+// The QMP socket failed (either way round, whichever QEMU's end showed first): QEMU is gone
+// or unusable. It gets up to a second to end by itself, so the error says how it ended (its exit
+// status or signal); then it is killed.
+void QemuMachine::qemu_gone(const std::string& what) {
+  if (gone_ || !error_.empty()) return;
+  gone_ = true;
+  std::error_code ignored;
+  qmp_.close(ignored);
+  reap(what, 100);
+}
+
+void QemuMachine::reap(const std::string& what, int tries_left) {
+  if (process_.poll_exit()) {
+    failed("QEMU " + process_.exit_text());
+    return;
+  }
+  if (tries_left == 0 || stopped_) {
+    process_.kill();
+    failed("QEMU stopped answering (" + what + "); killed");
+    return;
+  }
+  reap_timer_.expires_after(std::chrono::milliseconds(10));
+  reap_timer_.async_wait([this, what, tries_left, alive = std::weak_ptr<int>(alive_)](
+                             std::error_code ec) {
+    if (alive.expired() || ec) return;
+    reap(what, tries_left - 1);
+  });
+}
+
 void QemuMachine::failed(const std::string& why) {
   if (!error_.empty()) return;
   error_ = why;
@@ -252,7 +279,7 @@ void QemuMachine::failed(const std::string& why) {
 // ---- Power and screen ----
 
 void QemuMachine::power(PowerAction action, TimePoint) {
-  if (!error_.empty()) return;
+  if (gone_ || !error_.empty()) return;
   switch (action) {
     case PowerAction::momentary_press:
       if (!powered_)

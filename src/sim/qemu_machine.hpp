@@ -86,6 +86,8 @@ class QemuMachine final : public Host {
   void write_next();
   void read_qmp();
   void on_qmp(QmpMessage m);
+  void qemu_gone(const std::string& what);  // the QMP socket failed: reap QEMU, then failed()
+  void reap(const std::string& what, int tries_left);
   void failed(const std::string& why);  // QEMU is gone or its QMP broke: off, with the reason
 
   // Power and screen.
@@ -113,6 +115,8 @@ class QemuMachine final : public Host {
   asio::steady_timer dump_timer_;
   bool dump_in_flight_ = false;
   bool stopped_ = false;
+  bool gone_ = false;  // the QMP socket failed; waiting for QEMU's end (reap)
+  asio::steady_timer reap_timer_;
   std::string accel_;
   std::string error_;  // why QEMU is unusable (empty while fine)
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
