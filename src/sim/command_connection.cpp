@@ -60,7 +60,7 @@ void CommandConnection::send_record(const rc::RawCommandRecord& record) {
 }
 
 void CommandConnection::send_power() {
-  const Machine& machine = hub_->ctx.machine;
+  const Host& machine = *hub_->ctx.host;
   power_generation_ = machine.power_generation();
   send_record(rc::to_raw_command_record(rc::HostPower{machine.powered() ? std::uint8_t{1}
                                                                          : std::uint8_t{0}}));
@@ -75,7 +75,7 @@ void CommandConnection::on_tick() {
   if (io_->closing()) return;
   const auto now = Clock::now();
   const bool changed =
-      power_sent_ && hub_->ctx.machine.power_generation() != power_generation_;
+      power_sent_ && hub_->ctx.host->power_generation() != power_generation_;
   if (changed || now >= next_power_) send_power();
   if (!type16_sent_ && now >= type16_at_) {
     // Type 16 with 8 zero bytes, once after connect, as captured (meaning unknown).

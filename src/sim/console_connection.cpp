@@ -219,7 +219,7 @@ bool ConsoleConnection::begin_stream() {
 }
 
 bool ConsoleConnection::encode_restart() {
-  const Machine& machine = hub_->ctx.machine;
+  Host& machine = *hub_->ctx.host;
   power_generation_ = machine.power_generation();
   ++stats_.restarts;
   if (!machine.powered()) {
@@ -227,8 +227,8 @@ bool ConsoleConnection::encode_restart() {
     encode_power_off();
     return true;
   }
-  const rc::Framebuffer& fb = hub_->screen.get(machine);
-  console_generation_ = machine.console().generation();
+  const rc::Framebuffer& fb = machine.screen();
+  console_generation_ = machine.screen_generation();
   if (const auto encode_error = encoder_->restart(fb); encode_error) {
     encoder_failed();
     return false;
@@ -275,7 +275,7 @@ asio::awaitable<void> ConsoleConnection::video_loop() {
 void ConsoleConnection::on_tick() {
   if (phase_ != Phase::streaming || io_->closing()) return;
   const auto& config = hub_->ctx.config;
-  const Machine& machine = hub_->ctx.machine;
+  Host& machine = *hub_->ctx.host;
   const auto now = Clock::now();
   const auto frame_ends = encoder_->stats().frame_ends;
   bool open_burst = false;  // commands written that still need a FRAME_END
@@ -297,9 +297,9 @@ void ConsoleConnection::on_tick() {
       encode_power_off();
     }
   }
-  if (machine.powered() && (!video_on_ || machine.console().generation() != console_generation_)) {
-    const rc::Framebuffer& fb = hub_->screen.get(machine);
-    console_generation_ = machine.console().generation();
+  if (machine.powered() && (!video_on_ || machine.screen_generation() != console_generation_)) {
+    const rc::Framebuffer& fb = machine.screen();
+    console_generation_ = machine.screen_generation();
     if (const auto encode_error = encoder_->update(fb); encode_error) {
       encoder_failed();
       return;
@@ -355,7 +355,7 @@ void ConsoleConnection::on_input(std::span<const std::uint8_t> bytes) {
 }
 
 void ConsoleConnection::on_message(const rc::InputMessage& message) {
-  Machine& machine = hub_->ctx.machine;
+  Host& machine = *hub_->ctx.host;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;

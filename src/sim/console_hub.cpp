@@ -1,4 +1,4 @@
-// Counters, screen cache and connection lists of the console port (see console_hub.hpp).
+// Counters and connection lists of the console port (see console_hub.hpp).
 #include "sim/console_hub.hpp"
 
 #include <algorithm>
@@ -31,18 +31,6 @@ nlohmann::json ConsoleCounters::to_json() const {
 void ConsoleCounters::count_close(CloseReason reason) noexcept {
   if (reason == CloseReason::overflow) ++overflow_drops;
   if (reason == CloseReason::fault_drop) ++fault_drops;
-}
-
-const rc::Framebuffer& ScreenCache::get(const Machine& machine) {
-  if (fb_.width() != machine.width() || fb_.height() != machine.height()) {
-    fb_.resize(machine.width(), machine.height());  // on failure stays 0x0: "no video"
-    generation_ = 0;
-  }
-  if (machine.console().generation() != generation_) {
-    machine.console().render(fb_);
-    generation_ = machine.console().generation();
-  }
-  return fb_;
 }
 
 void ConsoleHub::prune() {

@@ -1,5 +1,5 @@
 // What the console port's connections share: the simulator context, the server's options and
-// counters, the console arbiter, the machine's rendered screen and, in replay mode, the recorded
+// counters, the console arbiter and, in replay mode, the recorded
 // stream. Owned jointly (shared_ptr) by the server and its connections, so a connection that
 // finishes after the server object is gone still finds it. Single-threaded, no I/O of its own.
 #pragma once
@@ -54,16 +54,6 @@ struct ConsoleCounters {
   void count_close(CloseReason reason) noexcept;
 };
 
-// The machine's console rendered once per change, shared by every console connection.
-class ScreenCache {
- public:
-  const rc::Framebuffer& get(const Machine& machine);
-
- private:
-  rc::Framebuffer fb_;
-  std::uint64_t generation_ = 0;  // the console generation rendered (0 = none)
-};
-
 struct ConsoleHub {
   ConsoleHub(asio::io_context& io, SimContext& context, ConsoleServerOptions opts)
       : ctx(context),
@@ -76,7 +66,6 @@ struct ConsoleHub {
   const rc::OptionalFeatures features;  // as advertised in rc_info
   ConsoleCounters counters;
   ConsoleArbiter arbiter;
-  ScreenCache screen;
   asio::ip::tcp::acceptor acceptor;
   bool stopped = false;
 

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::string replay;
   std::string boot_order = "cd,hdd";
+  std::string machine = "builtin";
 
   CLI::App app{"ilo-sim: a simulated HPE iLO 4 (HTTPS API, remote console, virtual media) for "
                "tests and demos. Prints one JSON line on stdout when ready."};
@@ -109,7 +110,16 @@ int main(int argc, char** argv) {
   app.add_option("--boot-order", boot_order,
                  "persistent boot order, e.g. hdd,cd for an installed server (the disk is always "
                  "the last resort)")->capture_default_str();
+  app.add_option("--machine", machine,
+                 "the server behind the iLO: builtin (a text console, fast and deterministic) or "
+                 "qemu (a real x86 machine in QEMU, powered off at start)")
+      ->check(CLI::IsMember({"builtin", "qemu"}))->capture_default_str();
+  app.add_option("--qemu", config.qemu_path, "the QEMU binary for --machine qemu")
+      ->capture_default_str();
+  app.add_option("--memory", config.qemu_memory_mb, "the QEMU machine's memory in MB")
+      ->check(CLI::Range(16, 65536))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  config.qemu = machine == "qemu";
 
   std::string error;
   if (!parse_resolution(resolution, config.width, config.height, error)) {

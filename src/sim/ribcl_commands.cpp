@@ -15,7 +15,8 @@ ribcl::ReplyDocument refused(std::string message) {
 
 }  // namespace
 
-ribcl::ReplyDocument run_ribcl_command(Machine& machine, const ribcl::Command& command) {
+ribcl::ReplyDocument run_ribcl_command(Machine& machine, const ribcl::Command& command,
+                                       std::optional<bool> host_powered) {
   const bool server_info = command.section == "SERVER_INFO";
   if (server_info && command.tag == "GET_ONE_TIME_BOOT") {
     const BootDevice d = machine.one_time_boot();
@@ -37,7 +38,7 @@ ribcl::ReplyDocument run_ribcl_command(Machine& machine, const ribcl::Command& c
   if (server_info && command.tag == "GET_HOST_POWER_STATUS") {
     ribcl::ReplyDocument r;
     r.payload =
-        ribcl::Element{"GET_HOST_POWER", {{"HOST_POWER", machine.powered() ? "ON" : "OFF"}}, {}};
+        ribcl::Element{"GET_HOST_POWER", {{"HOST_POWER", host_powered.value_or(machine.powered()) ? "ON" : "OFF"}}, {}};
     return r;
   }
   return refused("Syntax error: unknown command " + command.tag + " in " + command.section);

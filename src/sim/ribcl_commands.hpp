@@ -4,6 +4,8 @@
 // (https_api.cpp); no XML or HTTP here.
 #pragma once
 
+#include <optional>
+
 #include "ribcl/ribcl_reply.hpp"
 #include "ribcl/ribcl_request.hpp"
 #include "sim/machine.hpp"
@@ -14,6 +16,9 @@ namespace ilo::sim {
 // these; 0x0001 is what python-hpilo's recorded syntax errors carry).
 inline constexpr unsigned kRibclSyntaxError = 0x0001;
 
-ribcl::ReplyDocument run_ribcl_command(Machine& machine, const ribcl::Command& command);
+// `host_powered`: the power of the server behind the iLO when it is not `machine` (the QEMU
+// machine); unset, the machine's.
+ribcl::ReplyDocument run_ribcl_command(Machine& machine, const ribcl::Command& command,
+                                       std::optional<bool> host_powered = std::nullopt);
 
 }  // namespace ilo::sim

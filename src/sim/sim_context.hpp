@@ -1,5 +1,6 @@
-// What the simulator's servers share: the immutable configuration, the simulated machine, the
-// web sessions and the fault plan. The context lives on the network thread (the Asio
+// What the simulator's servers share: the immutable configuration, the simulated machine (and
+// the Host the console serves: that machine, or a real one in QEMU), the web sessions and the
+// fault plan. The context lives on the network thread (the Asio
 // io_context that runs every server); only `sessions` may be used from other threads (the
 // HTTPS server's), which reach everything else by posting to the network thread.
 #pragma once
@@ -12,6 +13,7 @@
 
 #include "crypto/stream_cipher.hpp"
 #include "sim/fault_plan.hpp"
+#include "sim/host.hpp"
 #include "sim/machine.hpp"
 #include "sim/session_registry.hpp"
 
@@ -39,6 +41,10 @@ struct SimConfig {
   int vm_poll_interval_ms = 500;           // idle virtual drive: GET EVENT STATUS NOTIFICATION
   std::vector<BootDevice> boot_order{BootDevice::cd, BootDevice::hdd};  // --boot-order
   std::shared_ptr<LayoutKeyboard> layout = nullptr;  // --layout; null: the US table
+  // --machine qemu: a real x86 machine in QEMU behind the console (qemu_machine.hpp).
+  bool qemu = false;
+  std::string qemu_path = "qemu-system-x86_64";  // --qemu
+  int qemu_memory_mb = 256;                      // --memory
 };
 
 struct SimContext {
@@ -46,13 +52,19 @@ struct SimContext {
       : config(std::move(c)),
         machine(Machine::Options{.width = config.width,
                                  .height = config.height,
+                                 // With QEMU the built-in machine stays off: no boot of
+                                 // its own ever reads the disc.
+                                 .start_on = !config.qemu,
                                  .boot_order = config.boot_order,
                                  .layout = config.layout},
                 now),
+        builtin_host(machine),
         sessions(config.user, config.password) {}
 
   const SimConfig config;
   Machine machine;
+  BuiltinHost builtin_host;
+  Host* host = &builtin_host;  // what the console port serves (the Simulator may replace it)
   SessionRegistry sessions;  // thread-safe
   FaultPlan faults;
 };

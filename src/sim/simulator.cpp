@@ -11,6 +11,7 @@
 #include "rc/framebuffer.hpp"
 #include "sim/console_server.hpp"
 #include "sim/https_api.hpp"
+#include "sim/qemu_machine.hpp"
 #include "sim/ribcl_commands.hpp"
 #include "sim/vm_server.hpp"
 #include "vm/sha256.hpp"
@@ -115,6 +116,16 @@ std::error_code Simulator::start(std::string& error) {
     error = "cannot listen on the virtual-media port " + std::to_string(c.vm_port) + ": " + ec.message();
     return ec;
   }
+  if (c.qemu) {
+    qemu_ = std::make_unique<QemuMachine>(
+        io_,
+        QemuMachineOptions{.qemu_path = c.qemu_path,
+                           .memory_mb = c.qemu_memory_mb,
+                           .frame_interval = std::chrono::milliseconds(c.frame_interval_ms)},
+        *vm_);
+    if ((ec = qemu_->start(error))) return ec;
+    ctx_.host = qemu_.get();
+  }
   // The HTTPS threads reach the network thread's objects only through on_network_thread.
   HttpsApi::Hooks hooks;
   hooks.state = [this] { return on_network_thread([this] { return state(); }); };
@@ -130,7 +141,11 @@ std::error_code Simulator::start(std::string& error) {
   };
   hooks.ribcl = [this](const ribcl::Command& command) {
     return on_network_thread(
-        [this, &command] { return run_ribcl_command(ctx_.machine, command); });
+        [this, &command] {
+          // The QEMU machine's power is its own; the built-in machine answers for itself.
+          const auto powered = qemu_ ? std::optional<bool>(ctx_.host->powered()) : std::nullopt;
+          return run_ribcl_command(ctx_.machine, command, powered);
+        });
   };
   // rc_info reports the ports actually bound (they may have been 0 = any).
   hooks.ports = [this] { return std::pair{console_->port(), vm_->port()}; };
@@ -161,6 +176,7 @@ void Simulator::stop() {
     ticker_.cancel();
     if (console_) console_->stop();
     if (vm_) vm_->stop();
+    if (qemu_) qemu_->stop();
   });
 }
 
@@ -179,19 +195,45 @@ std::string Simulator::screen_sha256() const {
   // What a client's decoded framebuffer must equal once it has caught up: the console as the
   // machine renders it (its palette is exact at 5 bits per colour); when the host is off the
   // console port sends a 0x0 "no video" mode, so no pixels at all.
-  const auto& m = ctx_.machine;
-  rc::Framebuffer fb;
-  if (m.powered() && fb.resize(m.width(), m.height())) m.console().render(fb);
-  return to_hex(vm::Sha256::of(fb.pixels()));
+  Host& host = *ctx_.host;
+  if (!host.powered()) return to_hex(vm::Sha256::of({}));
+  return to_hex(vm::Sha256::of(host.screen().pixels()));
 }
 
 nlohmann::json Simulator::state() const {
   const auto& m = ctx_.machine;
   const auto now = std::chrono::steady_clock::now();
+  if (qemu_) {
+    // The real machine: its own power, picture, input and process; no text rows.
+    Host& host = *ctx_.host;
+    const rc::Framebuffer& fb = host.screen();
+    nlohmann::json j = {
+        {"power", host.powered() ? "on" : "off"},
+        {"machine", qemu_->state()},
+        {"screen",
+         {{"width", host.powered() ? fb.width() : 0},
+          {"height", host.powered() ? fb.height() : 0},
+          {"sha256", screen_sha256()}}},
+        {"pointer",
+         {{"x", qemu_->pointer_x()}, {"y", qemu_->pointer_y()},
+          {"buttons", qemu_->pointer_buttons()}}},
+        {"keys_typed", qemu_->keys_typed()},
+        {"console", console_ ? console_->state() : nlohmann::json{}},
+        {"vm", vm_ ? vm_->state() : nlohmann::json{}},
+        {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},
+        {"web",
+         {{"sessions", ctx_.sessions.live_sessions(now)},
+          {"failed_logins", ctx_.sessions.failed_logins()}}},
+        {"uptime_ms",
+         std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
+    };
+    return j;
+  }
   return {
       {"power", m.powered() ? "on" : "off"},
       {"phase", phase_name(m.phase())},
       {"boots", m.boots()},
+      {"machine", {{"kind", "builtin"}}},
       {"screen",
        {{"width", m.width()},
         {"height", m.height()},

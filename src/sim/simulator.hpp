@@ -20,6 +20,7 @@ namespace ilo::sim {
 
 class ConsoleServer;
 class HttpsApi;
+class QemuMachine;
 class VmServer;
 
 class Simulator {
@@ -56,6 +57,7 @@ class Simulator {
   asio::steady_timer ticker_;
   std::unique_ptr<ConsoleServer> console_;
   std::unique_ptr<VmServer> vm_;
+  std::unique_ptr<QemuMachine> qemu_;  // --machine qemu; before vm_ in destruction
   std::unique_ptr<HttpsApi> https_;
   std::chrono::steady_clock::time_point started_;
   bool stopped_ = false;

@@ -59,6 +59,14 @@ class VmServer::Connection final : public VmConnectionIo,
         server_.eject_wanted_ = false;
         server_.read_wanted_ = false;
         initiator_.eject();
+      } else if (!server_.block_reads_.empty() && !server_.block_read_busy_) {
+        const auto& r = server_.block_reads_.front();
+        if (initiator_.read_blocks(r.lba, r.count)) {
+          server_.block_read_busy_ = true;
+        } else {  // no disc, or not within it
+          server_.fail_block_reads();
+          return;
+        }
       } else if (server_.read_wanted_ && initiator_.disc().present) {
         if (initiator_.read_disc()) begin_read();
       } else if (now - last_activity_ >= server_.options_.poll_interval) {
@@ -188,6 +196,14 @@ class VmServer::Connection final : public VmConnectionIo,
     if (read < bytes_read_seen_) bytes_read_seen_ = 0;  // a new read started from zero
     server_.stats_.bytes_read_total += read - bytes_read_seen_;
     bytes_read_seen_ = read;
+    if (server_.block_read_busy_ && initiator_.job() != vm::Initiator::Job::read_blocks) {
+      server_.block_read_busy_ = false;
+      BlockRead r = std::move(server_.block_reads_.front());
+      server_.block_reads_.pop_front();
+      const bool ok = initiator_.last_job() == vm::Initiator::Job::read_blocks &&
+                      initiator_.last_result() == vm::Initiator::JobResult::done;
+      r.done(ok, ok ? initiator_.read_data() : std::span<const std::uint8_t>{});
+    }
     if (!reading_disc_) return;
     if (initiator_.job() == vm::Initiator::Job::read_disc) {
       const std::uint64_t total = initiator_.disc().blocks * vm::mmc::kBlockSize;
@@ -211,6 +227,7 @@ class VmServer::Connection final : public VmConnectionIo,
     server_.ctx_.machine.set_drive_status(status);
     const auto& disc = initiator_.disc();
     server_.ctx_.machine.set_boot_disc(disc.present, Clock::now());
+    server_.disc_changed(disc.present, disc.blocks);
     server_.ctx_.machine.print(
         disc.present ? "Virtual CD-ROM: " + status + " (" + std::to_string(disc.blocks) + " blocks)"
                      : "Virtual CD-ROM: no disc");
@@ -374,9 +391,34 @@ void VmServer::on_closed(Connection& c, bool abnormal) {
   stats_.closed(c.initiator(), abnormal, c.close_reason());
   active_.reset();
   if (stopped_) return;
+  fail_block_reads();
+  disc_changed(false, 0);
   ctx_.machine.set_boot_disc(false, Clock::now());  // ends a CD-ROM boot waiting for it
   ctx_.machine.set_drive_status("no disc");
   ctx_.machine.print("Virtual CD-ROM disconnected: " + stats_.last_close_reason);
+}
+
+void VmServer::read_blocks(std::uint64_t lba, std::uint32_t count, BlocksDone done) {
+  block_reads_.push_back({lba, count, std::move(done)});
+  if (!active_ || !active_->serving() || stopped_) {
+    fail_block_reads();
+    return;
+  }
+  active_->pump();
+}
+
+void VmServer::fail_block_reads() {
+  block_read_busy_ = false;
+  auto reads = std::move(block_reads_);
+  block_reads_.clear();
+  for (auto& r : reads) r.done(false, {});
+}
+
+void VmServer::disc_changed(bool present, std::uint64_t blocks) {
+  // A different disc is a removal first, so the listener never mixes two discs' blocks.
+  if (disc_told_ && disc_listener_) disc_listener_(false, 0);
+  disc_told_ = present;
+  if (present && disc_listener_) disc_listener_(true, blocks);
 }
 
 nlohmann::json VmServer::state() const {

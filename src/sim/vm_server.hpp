@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +74,15 @@ class VmServer {
     hashing_ = on;
     usb_.set_hashing(on);
   }
+  // For a real machine's CD drive (ilo-sim --machine qemu), which reads what its guest reads
+  // instead of the whole disc at boot: told of every disc change (present and its blocks; a new
+  // disc after another is told as gone, then present), and reads block ranges on demand.
+  using DiscListener = std::function<void(bool present, std::uint64_t blocks)>;
+  void set_disc_listener(DiscListener listener) { disc_listener_ = std::move(listener); }
+  // `done(ok, data)` gets the `count` blocks (1..64) from `lba`, or ok=false (no disc, the
+  // connection ended, a SCSI error). Reads run one at a time, in order.
+  using BlocksDone = std::function<void(bool ok, std::span<const std::uint8_t> data)>;
+  void read_blocks(std::uint64_t lba, std::uint32_t count, BlocksDone done);
   // The floppy/USB-key drive (its connection arrives on this port).
   [[nodiscard]] UsbDrive& usb() noexcept { return usb_; }
   [[nodiscard]] const UsbDrive& usb() const noexcept { return usb_; }
@@ -86,6 +97,13 @@ class VmServer {
   void on_accepted(const std::shared_ptr<Connection>& c);
   void on_read_finished(const vm::Initiator& initiator, std::chrono::steady_clock::duration took);
   void on_closed(Connection& c, bool abnormal);
+  void disc_changed(bool present, std::uint64_t blocks);
+  struct BlockRead {
+    std::uint64_t lba;
+    std::uint32_t count;
+    BlocksDone done;
+  };
+  void fail_block_reads();
 
   SimContext& ctx_;
   Options options_;
@@ -102,6 +120,10 @@ class VmServer {
   std::uint64_t last_installer_starts_ = 0;  // the installer starts whose key read began
   bool read_wanted_ = false;  // a full read is due (survives a reconnection)
   bool eject_wanted_ = false;
+  DiscListener disc_listener_;
+  std::deque<BlockRead> block_reads_;  // the first is being read when block_read_busy_
+  bool block_read_busy_ = false;
+  bool disc_told_ = false;  // the listener was told of a present disc
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // handlers check it before using this
 
   // Statistics.

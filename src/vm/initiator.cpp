@@ -1,6 +1,6 @@
 // The virtual-media initiator state machine (see initiator.hpp). Buffers are fixed: the
-// 16-byte header, 32 bytes of small data and one 2048-byte block; READ data is hashed as it
-// streams through and never stored. Length fields are trusted only after they match what the
+// 16-byte header, 32 bytes of small data and one 2048-byte block; read_disc() data is hashed
+// as it streams through and never stored; read_blocks() keeps its (at most 64 blocks). Length fields are trusted only after they match what the
 // outstanding request asked for; keep-alive lengths are never trusted
 // (docs/virtual-media.md#keep-alive).
 #include "vm/initiator.hpp"
@@ -81,6 +81,18 @@ bool Initiator::read_disc() {
   boot_record_.fill(0);
   bootable_ = false;
   send_next_chunk();
+  return true;
+}
+
+bool Initiator::read_blocks(std::uint64_t lba, std::uint32_t count) {
+  if (!disc_.present || count == 0 || count > options_.blocks_per_read || lba >= disc_.blocks ||
+      count > disc_.blocks - lba || !start(Job::read_blocks))
+    return false;
+  read_data_.clear();
+  read_data_.reserve(std::size_t{count} * mmc::kBlockSize);
+  issue(Step::read_blocks,  // READ(10)
+        transfer10_cdb(0x28, static_cast<std::uint32_t>(lba), static_cast<std::uint16_t>(count)),
+        count * mmc::kBlockSize);
   return true;
 }
 
@@ -235,7 +247,8 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
     log_.add("media byte 1 with NOT READY, medium not present");
   else if (h.sense != sense::kMediumNotPresent && h.media != kMediaCdPresent &&
            (step_ == Step::tur || step_ == Step::read_capacity || step_ == Step::read_toc ||
-            step_ == Step::read_pvd || step_ == Step::read_chunk))
+            step_ == Step::read_pvd || step_ == Step::read_chunk ||
+            step_ == Step::read_blocks))
     log_.add("media byte 0 in a reply that implies a medium");
 
   small_size_ = 0;
@@ -246,6 +259,8 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
     sink_ = Sink::pvd;
   else if (step_ == Step::read_chunk)
     sink_ = Sink::hash;
+  else if (step_ == Step::read_blocks)
+    sink_ = Sink::keep;
   else
     sink_ = Sink::small;
   stream_.expect(h.length, true);  // on_reply() once the data is through
@@ -281,6 +296,10 @@ void Initiator::on_data(std::span<const std::uint8_t> data) {
       bytes_read_ += data.size();
       break;
     }
+    case Sink::keep:  // the header's length was checked against the request's
+      read_data_.insert(read_data_.end(), data.begin(), data.end());
+      bytes_read_ += data.size();
+      break;
     case Sink::skip: break;
   }
 }
@@ -365,6 +384,7 @@ void Initiator::on_reply() {
         finish(JobResult::done);
       }
       break;
+    case Step::read_blocks: finish(JobResult::done); break;
     case Step::start_stop:
       forget_disc();
       finish(JobResult::done);

@@ -3,7 +3,8 @@
 // stack, as a sans-I/O state machine. It produces 12-byte requests one at a time and consumes reply
 // headers and data, checking every reply strictly. Jobs: enumerate a medium, poll for medium
 // changes, read the whole disc (running SHA-256), eject, echo. It does not run the connect
-// handshake (wire.hpp) or time anything.
+// handshake (wire.hpp) or time anything. One job keeps data: read_blocks() (a guest's read for a
+// real machine behind the simulator), at most 64 blocks, into a buffer the caller then takes.
 #pragma once
 
 #include <array>
@@ -13,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vm/iso9660.hpp"
 #include "vm/mmc_data.hpp"
@@ -38,7 +40,7 @@ class Initiator {
     disconnected,  // the client sent a DISCONNECT header
     broken,        // framing lost (bad magic, absurd length): close the connection
   };
-  enum class Job : std::uint8_t { none, enumerate, poll, read_disc, eject, echo };
+  enum class Job : std::uint8_t { none, enumerate, poll, read_disc, eject, echo, read_blocks };
   enum class JobResult : std::uint8_t {
     none,
     done,
@@ -67,6 +69,9 @@ class Initiator {
   // is an El Torito boot record (bootable()).
   bool read_disc();
   bool eject();      // START STOP UNIT, LoEj=1 Start=0
+  // One READ(10) of `count` blocks (1..blocks_per_read) from `lba`, wholly on the disc; the
+  // data is kept for read_data() once the job is done.
+  bool read_blocks(std::uint64_t lba, std::uint32_t count);
   bool echo(std::span<const std::uint8_t, 8> cookie);  // 0xFE request
 
   // The next request to send, once; nullopt while a reply is outstanding or no job runs.
@@ -88,6 +93,8 @@ class Initiator {
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
   // The last complete read_disc() found an El Torito boot record (a disc a BIOS boots).
   [[nodiscard]] bool bootable() const noexcept { return bootable_; }
+  // The data of the last read_blocks() job (complete only if it ended done).
+  [[nodiscard]] std::span<const std::uint8_t> read_data() const noexcept { return read_data_; }
   [[nodiscard]] std::uint64_t requests_sent() const noexcept { return requests_sent_; }
   [[nodiscard]] std::uint64_t keep_alives() const noexcept { return keep_alives_; }
   // Replies that broke a rule of docs/virtual-media.md, and a fixed text naming the last one.
@@ -97,8 +104,9 @@ class Initiator {
  private:
   enum class Step : std::uint8_t {
     none, tur, read_capacity, read_toc, gesn, read_pvd, poll_gesn, read_chunk, start_stop, echo,
+    read_blocks,
   };
-  enum class Sink : std::uint8_t { small, pvd, hash, skip };
+  enum class Sink : std::uint8_t { small, pvd, hash, keep, skip };
 
   bool start(Job job);
   void finish(JobResult result);
@@ -152,6 +160,7 @@ class Initiator {
   std::uint32_t chunk_blocks_ = 0;
   Sha256 sha_;
   std::optional<Sha256::Digest> disc_sha256_;
+  std::vector<std::uint8_t> read_data_;  // read_blocks()
 
   std::uint64_t bytes_read_ = 0;
   std::uint64_t requests_sent_ = 0;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -415,6 +416,80 @@ TEST_F(VmLoopback, MediumChangeEjectAndReinsert) {
   EXPECT_EQ(s["reconnects"], 0);
   EXPECT_EQ(s["violations"], 0) << s.dump();
   EXPECT_EQ(session->counters().connects, 2u);
+}
+
+// The real machine's path (ilo-sim --machine qemu): the listener hears of each disc, and
+// block ranges are read on demand through the same connection, exactly the image's bytes.
+TEST_F(VmLoopback, ReadBlocksAndDiscEventsForARealMachine) {
+  start_server({.poll_interval = 100ms});
+  std::mutex m;
+  std::vector<std::pair<bool, std::uint64_t>> events;
+  on_server([&] {
+    server_->set_disc_listener([&](bool present, std::uint64_t blocks) {
+      std::lock_guard lock(m);
+      events.emplace_back(present, blocks);
+    });
+    return 0;
+  });
+  const auto seen = [&] {
+    std::lock_guard lock(m);
+    return events;
+  };
+  // Reads `count` blocks at `lba` through the server; nullopt when it says the read failed.
+  const auto read = [&](std::uint64_t lba, std::uint32_t count) {
+    auto promise = std::make_shared<std::promise<std::optional<std::vector<std::uint8_t>>>>();
+    auto future = promise->get_future();
+    on_server([&] {
+      server_->read_blocks(lba, count, [promise](bool ok, std::span<const std::uint8_t> data) {
+        promise->set_value(ok ? std::optional(std::vector(data.begin(), data.end()))
+                              : std::nullopt);
+      });
+      return 0;
+    });
+    EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
+    return future.get();
+  };
+  const auto file_bytes = [](const Iso& iso, std::uint64_t offset, std::size_t n) {
+    std::vector<std::uint8_t> out(n);
+    const int fd = ::open(iso.path.c_str(), O_RDONLY | O_CLOEXEC);
+    EXPECT_EQ(::pread(fd, out.data(), n, static_cast<off_t>(offset)), static_cast<ssize_t>(n));
+    ::close(fd);
+    return out;
+  };
+
+  EXPECT_FALSE(read(0, 1));  // no connection yet
+  const Iso& one = Images::get().one();
+  const Iso& two = Images::get().two();
+  const std::uint64_t blocks_one = (one.size + 2047) / 2048;
+  const std::uint64_t blocks_two = (two.size + 2047) / 2048;
+  Recorder* rec = nullptr;
+  auto session = client(client_options(), rec);
+  session->insert(open_medium(one));
+  ASSERT_TRUE(wait_volume(one.volume_id)) << state().dump();
+  ASSERT_TRUE(wait_state([&](const nlohmann::json&) { return !seen().empty(); }));
+  EXPECT_EQ(seen(), (std::vector<std::pair<bool, std::uint64_t>>{{true, blocks_one}}));
+
+  const auto pvd = read(16, 64);
+  ASSERT_TRUE(pvd);
+  EXPECT_EQ(*pvd, file_bytes(one, 16 * 2048, 64 * 2048));
+  EXPECT_FALSE(read(blocks_one - 1, 2));  // past the end: refused, the connection stays
+  const auto last = read(blocks_one - 1, 1);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->size(), 2048u);
+
+  session->insert(open_medium(two));  // a new disc: gone, then present with its size
+  ASSERT_TRUE(wait_volume(two.volume_id)) << state().dump();
+  ASSERT_TRUE(wait_state([&](const nlohmann::json&) { return seen().size() >= 3; }));
+  EXPECT_EQ(seen(), (std::vector<std::pair<bool, std::uint64_t>>{
+                        {true, blocks_one}, {false, 0}, {true, blocks_two}}));
+  session->eject();
+  ASSERT_TRUE(wait_state([&](const nlohmann::json&) { return seen().size() >= 4; }));
+  EXPECT_EQ(seen().back(), (std::pair<bool, std::uint64_t>{false, 0}));
+  EXPECT_EQ(state()["violations"], 0) << state().dump();
+  on_server([&] {
+    server_->set_disc_listener(nullptr);
+    return 0;
+  });
 }
 
 TEST_F(VmLoopback, ServerEjectClosesTheConnectionAndTellsTheObserver) {

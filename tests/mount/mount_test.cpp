@@ -1661,6 +1661,157 @@ TEST(MountFaults, LoginRefusedMidSessionIsClearAndRetriedWithTheNewPassword) {
   EXPECT_EQ(sim.state()["web"]["failed_logins"].get<int>(), failed);
   EXPECT_EQ(mount.status()["companion"]["restarts"], 0);
   EXPECT_EQ(mount.log().find(changed), std::string::npos);
+// ---- a real machine behind the simulator: ilo-sim --machine qemu ----
+
+bool on_path(const std::string& program) {
+  return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A GRUB ISO (grub-mkrescue, BIOS only) whose menu is drawn in VGA text mode and whose first
+// entry is titled `marker`; it waits at the menu (no timeout).
+std::string make_grub_iso(const std::string& dir, const std::string& marker) {
+  const std::string tree = dir + "/grub-tree";
+  fsys::create_directories(tree + "/boot/grub");
+  const std::string cfg = "set timeout=-1\nterminal_output console\n"
+                          "menuentry '" + marker + "' { true }\n"
+                          "menuentry 'second entry' { true }\n";
+  if (!write_file(tree + "/boot/grub/grub.cfg", cfg)) return {};
+  const std::string iso = dir + "/grub.iso";
+  const std::string cmd = "grub-mkrescue -o '" + iso + "' '" + tree + "' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0 ? iso : std::string();
+}
+
+json machine_state(const SimProcess& sim) {
+  const auto s = sim.state();
+  return s.is_object() ? s["machine"] : json();
+}
+
+// screen.ppm's pixels hashed as /sim/state hashes its own.
+std::string screen_sha(const Mount& mount) {
+  int w = 0, h = 0;
+  return sha256_hex(ppm_pixels(read_file(mount.path("screen.ppm")), w, h));
+}
+
+// The CI test: cp a GRUB ISO into the mount, power on, the real BIOS boots it from the
+// virtual CD (every read a SCSI READ over virtual media to the mount), the menu is read through
+// screen.txt, keys move it and type at its prompt, the pixels agree, then eject and power off.
+TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
+  for (const char* tool : {"qemu-system-x86_64", "grub-mkrescue", "mformat", "xorriso"}) {
+    if (!on_path(tool)) GTEST_SKIP() << tool << " not installed (tools/deps installs it)";
+  }
+  TempDir work;
+  // SeaBIOS's VGA font draws 0 M T V W X Y Z m v w x | eight pixels wide; no Debian console
+  // font has those glyphs (they read '?'), so the markers use none of them.
+  const std::string marker = "ILOFS-GRUB-PAGE-4815";
+  const std::string iso = make_grub_iso(work.path(), marker);
+  ASSERT_FALSE(iso.empty()) << "grub-mkrescue failed";
+  SimProcess sim({"--machine", "qemu", "--frame-interval", "100", "--ping-interval", "300"});
+  ASSERT_EQ(sim.error(), "");
+  ASSERT_TRUE(machine_state(sim).is_object());
+  EXPECT_EQ(machine_state(sim)["kind"], "qemu");
+  EXPECT_EQ(sim.state()["power"], "off");  // a real machine waits for its power button
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+
+  ASSERT_EQ(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/'").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == true; }, 15s))
+      << sim.state().dump();
+  // The power button goes over the console connection (no video yet: the machine is off).
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = mount.status();
+    return s.is_object() && s["connections"]["console"]["state"] == "up";
+  }, 15s));
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  ASSERT_TRUE(wait_until([&] { return sim_power_is(sim, "on"); }, 5s));
+
+  std::string text;
+  ASSERT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find(marker) != std::string::npos;
+  }, 30s)) << "screen.txt:\n" << text << "\n" << sim.state()["machine"].dump();
+  EXPECT_NE(text.find("GNU GRUB"), std::string::npos) << text;
+  const auto booted = machine_state(sim);
+  EXPECT_GT(booted["cd"]["nbd_reads"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(booted["cd"]["nbd_errors"], 0);
+  EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
+
+  // screen.ppm is the simulator's picture exactly (the menu is still: no countdown).
+  std::string sha;
+  EXPECT_TRUE(wait_until([&] {
+    sha = screen_sha(mount);
+    return sha == sim.state()["screen"]["sha256"];
+  }, 5s)) << sim.state()["screen"].dump();
+
+  // <Down> moves the selection: the picture changes.
+  ASSERT_EQ(write_control(mount.path("keyboard"), "<Down>"), 0);
+  EXPECT_TRUE(wait_until([&] { return screen_sha(mount) != sha; }, 10s));
+  // 'c' opens GRUB's command line, and what is typed there runs.
+  ASSERT_EQ(write_control(mount.path("keyboard"), "c"), 0);
+  ASSERT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find("grub>") != std::string::npos;
+  }, 10s)) << "screen.txt:\n" << text;
+  ASSERT_EQ(write_control(mount.path("keyboard"), "echo ILOFS-ECHO-2468\n"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find("grub> echo ILOFS-ECHO-2468\nILOFS-ECHO-2468\n") != std::string::npos;
+  }, 10s)) << "screen.txt:\n" << text;
+  EXPECT_GE(sim.state()["keys_typed"].get<std::uint64_t>(), 22u);
+
+  // A mode change: GRUB's graphical terminal at 640x480; the client follows, pixel for pixel.
+  // One command at a time, each after GRUB's next prompt: keys typed while GRUB reads modules
+  // from the disc overflow the guest's keyboard buffer, as on a real PC.
+  for (const char* command : {"insmod all_video", "loadfont unicode", "set gfxmode=640x480"}) {
+    const auto prompts = [&] {
+      const std::string t = read_file(mount.path("screen.txt"));
+      std::size_t n = 0;
+      for (auto at = t.find("grub>"); at != std::string::npos; at = t.find("grub>", at + 1)) ++n;
+      return n;
+    };
+    const std::size_t before = prompts();
+    ASSERT_EQ(write_control(mount.path("keyboard"), std::string(command) + "\n"), 0);
+    ASSERT_TRUE(wait_until([&] { return prompts() > before; }, 15s))
+        << command << "\n" << read_file(mount.path("screen.txt"));
+  }
+  ASSERT_EQ(write_control(mount.path("keyboard"), "terminal_output gfxterm\n"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    const auto s = mount.status();
+    return sim.state()["screen"]["width"] == 640 && s.is_object() &&
+           s["screen"]["width"] == 640 && s["screen"]["height"] == 480;
+  }, 10s)) << sim.state()["screen"].dump() << "\n" << read_file(mount.path("screen.txt"));
+  EXPECT_TRUE(wait_until([&] { return screen_sha(mount) == sim.state()["screen"]["sha256"]; },
+                         5s));
+
+  // The mouse: an absolute tablet, scaled from iLO's 0..3000 back to the same pixel.
+  ASSERT_EQ(write_control(mount.path("mouse"), "move 320 200\n"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    const auto p = sim.state()["pointer"];
+    return p["x"] == 320 && p["y"] == 200;
+  }, 5s)) << sim.state()["pointer"].dump();
+
+  // The ACPI power button: GRUB ignores it, as on a real machine. GRUB's halt powers the
+  // guest off: the machine is off ("no video").
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  ASSERT_EQ(write_control(mount.path("keyboard"), "halt\n"), 0);
+  EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 10s));
+  EXPECT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "off\n"; }, 5s));
+  EXPECT_EQ(machine_state(sim)["guest_shutdowns"], 1);
+
+  // On again: the BIOS boots the disc anew. rm ejects (the guest's drive loses its medium);
+  // hold powers off at once.
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    return read_file(mount.path("screen.txt")).find(marker) != std::string::npos;
+  }, 30s));
+  ASSERT_EQ(::unlink(mount.path("grub.iso").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == false; }, 10s))
+      << machine_state(sim).dump();
+  ASSERT_EQ(write_control(mount.path("power"), "hold"), 0);
+  EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 5s));
+  EXPECT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "off\n"; }, 5s));
+  EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
+  EXPECT_EQ(machine_state(sim)["error"], nullptr);
+  EXPECT_EQ(machine_state(sim)["qmp"]["errors"], 0) << machine_state(sim).dump();
 }
 
 }  // namespace

@@ -244,6 +244,30 @@ TEST(VmInitiator, ReadDiscNotesAnElToritoBootRecord) {
   EXPECT_FALSE(is_el_torito_boot_record(std::span(bytes).subspan(17 * 2048, 20)));
 }
 
+// A guest's read for the real machine behind the simulator: one READ(10), the data kept.
+TEST(VmInitiator, ReadBlocksKeepsTheDataPerByte) {
+  auto medium = iso(100, "BLOCKS", 3);
+  CdromTarget target(medium);
+  Initiator ini;
+  ini.enumerate();
+  Link link{ini, target, kPerByte};
+  link.run();
+  link.sent.clear();
+  EXPECT_FALSE(ini.read_blocks(99, 2));   // past the end
+  EXPECT_FALSE(ini.read_blocks(0, 65));   // above the request limit
+  EXPECT_FALSE(ini.read_blocks(100, 1));
+  ASSERT_TRUE(ini.read_blocks(36, 64));
+  link.run();
+  EXPECT_EQ(ini.last_job(), Job::read_blocks);
+  EXPECT_EQ(ini.last_result(), Result::done);
+  ASSERT_EQ(link.sent.size(), 1u);
+  EXPECT_EQ(to_hex(link.sent[0]), "280000000024000040000000");
+  const auto want = std::span(medium->bytes()).subspan(36 * 2048, 64 * 2048);
+  ASSERT_EQ(ini.read_data().size(), want.size());
+  EXPECT_TRUE(std::equal(want.begin(), want.end(), ini.read_data().begin()));
+  EXPECT_EQ(ini.violations(), 0u);
+}
+
 TEST(VmInitiator, ReadDiscPerByteSmallChunksAndHashOff) {
   auto medium = iso(70, "BYTES", 8);
   {
