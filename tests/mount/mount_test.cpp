@@ -1661,6 +1661,8 @@ TEST(MountFaults, LoginRefusedMidSessionIsClearAndRetriedWithTheNewPassword) {
   EXPECT_EQ(sim.state()["web"]["failed_logins"].get<int>(), failed);
   EXPECT_EQ(mount.status()["companion"]["restarts"], 0);
   EXPECT_EQ(mount.log().find(changed), std::string::npos);
+}
+
 // ---- a real machine behind the simulator: ilo-sim --machine qemu ----
 
 bool on_path(const std::string& program) {
