@@ -415,6 +415,7 @@ TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
   EXPECT_TRUE(second.shows(sim));
   EXPECT_EQ(mount.status()["companion"]["pid"], companion);
   EXPECT_EQ(mount.status()["companion"]["restarts"], 0);
+  EXPECT_EQ(mount.log().find("vncpass1"), std::string::npos);  // never logged
 
   // The server switches its screen mode: viewers (with the desktop-size extension) get the
   // new size and picture.
@@ -464,6 +465,15 @@ TEST(MountVnc, LoopbackWithoutPasswordIsOpen) {
   RawViewer again(port);
   ASSERT_TRUE(again.ready());
   EXPECT_EQ(again.width(), 640);
+
+  // Ctrl-Alt-Delete as a viewer's menu sends it reboots the server.
+  const auto boots = sim.state()["boots"].get<int>();
+  for (const std::uint32_t k : {0xffe3u, 0xffe9u, 0xffffu}) SendKeyEvent(viewer.raw(), k, TRUE);
+  for (const std::uint32_t k : {0xffffu, 0xffe9u, 0xffe3u}) SendKeyEvent(viewer.raw(), k, FALSE);
+  EXPECT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    return sim.state()["boots"].get<int>() > boots;
+  }, 5s)) << sim.state().dump();
 }
 
 }  // namespace
