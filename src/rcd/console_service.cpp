@@ -257,8 +257,9 @@ class ConsoleService::Impl final : public net::ConsoleObserver, public VncInput 
       return true;
     }
     const bool keep_going = std::visit([&](auto& body) { return handle(m->id, body); }, m->body);
-    if (std::holds_alternative<proto::Keys>(m->body)) {
-      OPENSSL_cleanse(packet_.data(), packet_.size());  // the received keys
+    if (std::holds_alternative<proto::Keys>(m->body) ||
+        std::holds_alternative<proto::Vnc>(m->body)) {
+      OPENSSL_cleanse(packet_.data(), packet_.size());  // the received keys or VNC password
     }
     return keep_going;
   }
