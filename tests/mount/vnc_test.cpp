@@ -476,6 +476,29 @@ TEST(MountVnc, LoopbackWithoutPasswordIsOpen) {
   }, 5s)) << sim.state().dump();
 }
 
+// Keysyms go through the mount's layout= table (handed to the companion): on a German server
+// 'z' and 'y' are swapped, '@' is AltGr+q and 'é' a dead key then e; a US table would type
+// "yz\"" and nothing for é.
+TEST(MountVnc, KeysFollowTheServersLayout) {
+  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300", "--layout", "de"});
+  ASSERT_EQ(sim.error(), "");
+  const std::uint16_t port = free_port();
+  VncMount mount(sim, {"layout=de", "vnc=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
+  Viewer viewer(port, "");
+  ASSERT_TRUE(viewer.connected());
+  for (const std::uint32_t keysym : {0x7au /* z */, 0x79u /* y */, 0x40u /* @ */, 0xe9u}) {
+    viewer.key(keysym);
+  }
+  EXPECT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~# zy@\u00e9") !=
+           std::string::npos;
+  }, 10s)) << ilo::test::state_text(sim.state());
+}
+
 }  // namespace
 
 void quiet(const char*, ...) {}
