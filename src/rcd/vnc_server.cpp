@@ -166,14 +166,14 @@ struct VncServer::Impl {
     while (!stopping) {
       // The first viewers wait (in the listen queue) for the first frame, up to a second, so
       // they start at the screen's size rather than be disconnected by the first resize.
-      if (seen != 0 || std::chrono::steady_clock::now() - started > std::chrono::seconds{1}) {
-        accept_viewers();
-      }
+      const bool accepting =
+          seen != 0 || std::chrono::steady_clock::now() - started > std::chrono::seconds{1};
+      if (accepting) accept_viewers();
       if (screen->clientHead) {
         rfbProcessEvents(screen, kEventWaitUs);
       } else {
         pollfd p{listen_fd, POLLIN, 0};
-        ::poll(&p, 1, kEventWaitUs / 1000);
+        ::poll(&p, accepting ? 1 : 0, kEventWaitUs / 1000);  // not accepting: just wait
       }
       update_frame();
       publish_viewers();
