@@ -164,6 +164,7 @@ class Viewer {
  public:
   Viewer(std::uint16_t port, std::string password) : password_(std::move(password)) {
     rfbClient* c = rfbGetClient(8, 3, 4);  // RGBX in memory: red shift 0
+    std::free(c->serverHost);  // rfbGetClient's default ("")
     c->serverHost = ::strdup("127.0.0.1");
     c->serverPort = port;
     c->appData.encodingsString = "zrle hextile raw";  // lossless (no JPEG)
