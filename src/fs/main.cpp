@@ -232,6 +232,14 @@ int main(int argc, char* argv[]) {
     return 1;
   }
 
+  // The VNC viewers' password: the same rules as the iLO's password file.
+  session::Secret vnc_password;
+  if (!options.vnc_passfile.empty() &&
+      session::read_password(options.vnc_passfile, vnc_password, error)) {
+    std::fprintf(stderr, "ilofs: vncpassfile: %s\n", error.c_str());
+    return 1;
+  }
+
   StartupReport startup(options.foreground);
 
   session::SessionOwnerOptions owner_options;
@@ -277,7 +285,12 @@ int main(int argc, char* argv[]) {
   companion_options.busy = options.busy;
   companion_options.debug = options.debug;
   companion_options.log = log_to_fs;
-  rcd::Companion companion(companion_options, owner);
+  companion_options.layout = layout;
+  companion_options.vnc_address = options.vnc_address;
+  companion_options.vnc_port = options.vnc_port;
+  companion_options.vnc_password = std::string(vnc_password.view());
+  vnc_password.clear();
+  rcd::Companion companion(std::move(companion_options), owner);
 
   ilo::fs::BootFile boot(&owner);
   // Console fonts for screen.txt: one that cannot be read is a warning, never a failure.

@@ -2,7 +2,10 @@
 #include "fs/mount_options.hpp"
 
 #define FUSE_USE_VERSION 35
+#include <arpa/inet.h>
 #include <fuse_lowlevel.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +31,8 @@ struct RawOptions {
   char* fonts = nullptr;
   char* busy = nullptr;
   char* layout = nullptr;
+  char* vnc = nullptr;
+  char* vncpassfile = nullptr;
   char* password = nullptr;  // refused: only here to give a clear message
   int insecure = 0;
   int ro = 0;
@@ -36,7 +41,8 @@ struct RawOptions {
   int nonopts = 0;
   std::string* host = nullptr;
   ~RawOptions() {
-    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, layout, password, fonts})
+    for (char* s : {user, passfile, cafile, fingerprint, tls, cache, busy, layout, password, fonts,
+                     vnc, vncpassfile})
       std::free(s);
   }
 };
@@ -54,6 +60,8 @@ const fuse_opt kSpecs[] = {
     ILOFS_OPT("fonts=%s", fonts),
     ILOFS_OPT("busy=%s", busy),
     ILOFS_OPT("layout=%s", layout),
+    ILOFS_OPT("vnc=%s", vnc),
+    ILOFS_OPT("vncpassfile=%s", vncpassfile),
     ILOFS_OPT("password=%s", password),
     ILOFS_OPT("insecure", insecure),
     FUSE_OPT_KEY("ro", kReadOnly),
@@ -128,7 +136,47 @@ bool split_host_port(const std::string& text, MountOptions& options, std::string
   return true;
 }
 
+// vnc=ADDR:PORT with a numeric address ([v6]:PORT for IPv6) and a port 1..65535.
+bool parse_vnc(const std::string& text, MountOptions& options, std::string& error) {
+  const auto bad = [&] {
+    error = "vnc=" + text + ": expected ADDR:PORT with a numeric address, e.g. " +
+            "vnc=127.0.0.1:5901 or vnc=[::1]:5901";
+    return false;
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string address = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (address.front() == '[') {
+    if (address.size() < 3 || address.back() != ']') return bad();
+    address = address.substr(1, address.size() - 2);
+  }
+  unsigned char buffer[sizeof(in6_addr)];
+  const bool v4 = ::inet_pton(AF_INET, address.c_str(), buffer) == 1;
+  if (!v4 && ::inet_pton(AF_INET6, address.c_str(), buffer) != 1) return bad();
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+    return bad();
+  }
+  options.vnc_address = address;
+  options.vnc_port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
 }  // namespace
+
+bool is_loopback_address(const std::string& address) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, address.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  // ::ffff:127.x.y.z
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
 
 std::string default_cache_dir(const std::string& host) {
   if (::geteuid() == 0) return "/var/cache/ilofs/" + host;
@@ -223,6 +271,20 @@ int parse_mount_options(fuse_args& args, MountOptions& options, std::string& err
     }
     options.layout = *layout;
   }
+  if (raw.vnc && !parse_vnc(raw.vnc, options, error)) return 2;
+  if (raw.vncpassfile) {
+    options.vnc_passfile = raw.vncpassfile;
+    if (options.vnc_passfile.empty() || options.vnc_address.empty()) {
+      error = "vncpassfile= needs a file name and vnc=ADDR:PORT";
+      return 2;
+    }
+  }
+  if (!options.vnc_address.empty() && options.vnc_passfile.empty() &&
+      !is_loopback_address(options.vnc_address)) {
+    error = "vnc=" + std::string(raw.vnc) + " listens beyond this machine without a password: " +
+            "give -o vncpassfile=FILE (mode 600), or listen on 127.0.0.1";
+    return 2;
+  }
   if (!options.fingerprint.empty() && http::normalise_pin(options.fingerprint).empty()) {
     error = "fingerprint=" + options.fingerprint +
             ": expected the certificate's SHA-256: 64 hex digits, plain or as ab:cd:... pairs";
@@ -261,6 +323,9 @@ const char* usage_text() noexcept {
          "    -o busy=fail|seize|share  when another user holds the console (default fail)\n"
          "    -o layout=NAME[:VARIANT]  the server's keyboard layout for text written to\n"
          "                           `keyboard`, in XKB's names (default us; e.g. de, fr)\n"
+         "    -o vnc=ADDR:PORT       serve the console to VNC viewers (e.g. 127.0.0.1:5901)\n"
+         "    -o vncpassfile=FILE    their password (first line, mode 0600; VNC uses 8\n"
+         "                           characters); required unless ADDR is loopback\n"
          "    -f                     stay in the foreground, log to stderr\n"
          "    -d                     debug output (implies -f; never prints a secret)\n"
          "    -h, --help             this text\n"

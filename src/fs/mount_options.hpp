@@ -31,6 +31,10 @@ struct MountOptions {
   bool debug = false;
   bool read_only = false;          // -o ro
   keymap::LayoutName layout;       // -o layout=NAME[:VARIANT], default us
+  // -o vnc=ADDR:PORT (a VNC server in the companion; empty: none), vncpassfile=FILE.
+  std::string vnc_address;         // numeric IPv4 or IPv6 (brackets removed)
+  std::uint16_t vnc_port = 0;
+  std::string vnc_passfile;
   // FUSE's own loop options (-s, -o clone_fd, -o max_idle_threads=N); 0: ilofs's default.
   bool single_thread = false;
   bool clone_fd = false;
@@ -41,6 +45,9 @@ struct MountOptions {
 // Parses argv. Returns 0 on success (fuse_args then holds what FUSE itself must see), 2 for
 // bad usage with `error` set to a one-line message. --help/--version only set the flags.
 int parse_mount_options(fuse_args& args, MountOptions& options, std::string& error);
+
+// True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z (numeric addresses only).
+bool is_loopback_address(const std::string& address);
 
 // $XDG_CACHE_HOME/ilofs/HOST, else ~/.cache/ilofs/HOST; /var/cache/ilofs/HOST for root.
 std::string default_cache_dir(const std::string& host);

@@ -93,6 +93,15 @@ std::string build_status(const FilesystemContext& context) {
         {"failures", boot.failures}};
   }
   status["companion"] = {{"pid", rc.pid}, {"restarts", rc.restarts}};
+  if (!rc.vnc_listen.empty()) {
+    json viewers = json::array();
+    for (const auto& v : rc.vnc_viewers) {
+      viewers.push_back({{"address", v.address}, {"since", iso_time(v.since)}});
+    }
+    status["vnc"] = {{"listen", rc.vnc_listen},
+                     {"error", rc.vnc_error.empty() ? json(nullptr) : json(rc.vnc_error)},
+                     {"viewers", viewers}};
+  }
   status["counters"] = {{"bytes_received", rc.bytes_received}, {"pings", rc.pings},
                         {"decode_errors", rc.decode_errors}, {"inputs_sent", rc.inputs_sent},
                         {"inputs_dropped", rc.inputs_dropped}};

@@ -27,6 +27,10 @@ class KeyLayout {
   const std::vector<KeyStroke>* find(char32_t c) const noexcept;
 
   std::size_t size() const noexcept { return keys_.size(); }
+  // Every character and its strokes (to hand the table to another process).
+  const std::unordered_map<char32_t, std::vector<KeyStroke>>& entries() const noexcept {
+    return keys_;
+  }
 
  private:
   std::string name_;

@@ -41,6 +41,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kStableChild{30'000};  // a companion that lived this long resets backoff
 constexpr std::size_t kMaxText = 300;         // longest error or log text taken from the child
 constexpr unsigned kLogBurst = 200;           // most lines a second forwarded from the child
+constexpr std::size_t kMaxViewers = 64;       // VNC viewers listed in the status
 
 // The parent's end of one companion's socket; shared by the supervisor and senders so the
 // descriptor is closed only when nobody uses it any more (never reused under a sender).
@@ -120,7 +121,18 @@ const char* to_string(LinkState state) noexcept {
 
 struct Companion::Impl {
   Impl(CompanionOptions o, std::shared_ptr<KeySource> k)
-      : options(std::move(o)), keys(std::move(k)) {}
+      : vnc_password(std::exchange(o.vnc_password, {})),
+        options(std::move(o)),
+        keys(std::move(k)) {
+    if (!options.vnc_address.empty()) {
+      const bool v6 = options.vnc_address.find(':') != std::string::npos;
+      status.vnc_listen = (v6 ? "[" + options.vnc_address + "]" : options.vnc_address) + ":" +
+                          std::to_string(options.vnc_port);
+    }
+  }
+  ~Impl() {
+    if (!vnc_password.empty()) OPENSSL_cleanse(vnc_password.data(), vnc_password.size());
+  }
 
   // ---- commands (any thread) ----
   std::error_code command(proto::Body body) {
@@ -323,6 +335,19 @@ struct Companion::Impl {
         {"jitter", options.policy.jitter},
     };
     tell({0, proto::Configure{config.dump()}});
+    if (options.layout) {
+      proto::Layout layout{options.layout->name(), {}};
+      for (const auto& [c, strokes] : options.layout->entries()) {
+        layout.entries.push_back({c, strokes});
+      }
+      tell({0, std::move(layout)});
+    }
+    if (!options.vnc_address.empty()) {
+      proto::Message m{0, proto::Vnc{options.vnc_address, options.vnc_port, vnc_password}};
+      tell(m);
+      auto& sent = std::get<proto::Vnc>(m.body).password;
+      if (!sent.empty()) OPENSSL_cleanse(sent.data(), sent.size());
+    }
     if (auto k = keys->keys()) send_keys(*k);
 
     serve(*ch, err_read, pid);
@@ -333,6 +358,7 @@ struct Companion::Impl {
       channel.reset();
       ++child_number;
       fold_counters();
+      status.vnc_viewers.clear();
       status.console = status.command = LinkState::down;
       status.pid = 0;
       cv.notify_all();
@@ -501,8 +527,10 @@ struct Companion::Impl {
   void on_status(const std::string& text) {
     // A flat object is all we read: anything nested is dropped while parsing, so a hostile
     // companion cannot make us build (or recursively destroy) a deep tree.
+    // (The VNC viewers are the one nested value: "vnc": {"viewers": [{"address": ...}]}, whose
+    // fields are at depth 4.)
     const nlohmann::json::parser_callback_t flat = [](int depth, nlohmann::json::parse_event_t,
-                                                      nlohmann::json&) { return depth <= 1; };
+                                                      nlohmann::json&) { return depth <= 4; };
     const auto j = nlohmann::json::parse(text, flat, false);
     if (!j.is_object()) return;
     std::lock_guard lock(mutex);
@@ -525,6 +553,21 @@ struct Companion::Impl {
     child_counters.inputs_sent = get_u64(j, "inputs_sent");
     child_counters.inputs_dropped = get_u64(j, "inputs_dropped");
     apply_counters();
+    status.vnc_viewers.clear();
+    const auto vnc = j.find("vnc");
+    if (vnc != j.end() && vnc->is_object()) {
+      status.vnc_error = get_text(*vnc, "error");
+      const auto viewers = vnc->find("viewers");
+      if (viewers != vnc->end() && viewers->is_array()) {
+        for (const auto& v : *viewers) {
+          if (!v.is_object() || status.vnc_viewers.size() >= kMaxViewers) continue;
+          const auto since = v.find("since");
+          status.vnc_viewers.push_back(
+              {get_text(v, "address"),
+               since != v.end() && since->is_number_integer() ? since->get<std::int64_t>() : 0});
+        }
+      }
+    }
   }
 
   // Under `mutex`.
@@ -556,6 +599,7 @@ struct Companion::Impl {
     return previous;
   }
 
+  std::string vnc_password;  // taken out of the options (wiped at the end)
   const CompanionOptions options;
   const std::shared_ptr<KeySource> keys;
   std::shared_ptr<void> subscription;

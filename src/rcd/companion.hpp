@@ -12,11 +12,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 #include <system_error>
 
 #include "net/busy_policy.hpp"
 #include "net/connection_policy.hpp"
 #include "rc/input_messages.hpp"
+#include "rc/key_layout.hpp"
 #include "rc/key_script.hpp"
 #include "rcd/shared_frame.hpp"
 #include "session/session_owner.hpp"
@@ -31,12 +33,24 @@ struct CompanionOptions {
   std::chrono::milliseconds restart_initial{500}, restart_max{10'000};  // companion restarts
   std::chrono::milliseconds command_timeout{30'000};  // waiting for a command to be sent
   bool debug = false;                         // the companion logs protocol debug (no secrets)
+  // The server's keyboard layout (null: US), handed to the companion for VNC keysyms.
+  std::shared_ptr<const rc::KeyLayout> layout;
+  // VNC viewers (vnc_address empty: no VNC server). The password (empty: none) reaches the
+  // companion over the socket pair only; the Companion wipes its copy when it goes.
+  std::string vnc_address;
+  std::uint16_t vnc_port = 0;
+  std::string vnc_password;
   std::function<void(int /*syslog priority*/, const std::string&)> log;
 };
 
 // State of one connection as a user sees it.
 enum class LinkState : std::uint8_t { down, connecting, up };
 const char* to_string(LinkState state) noexcept;
+
+struct VncViewerStatus {
+  std::string address;
+  std::int64_t since = 0;  // Unix time
+};
 
 // What the companion last reported, plus the parent's own view of the process.
 struct CompanionStatus {
@@ -49,6 +63,9 @@ struct CompanionStatus {
   std::uint64_t inputs_sent = 0, inputs_dropped = 0;
   int pid = 0;                       // 0 while not running
   std::uint64_t restarts = 0;        // companion processes started after the first
+  std::string vnc_listen;            // "" without VNC
+  std::string vnc_error;             // why it does not listen ("" if it does)
+  std::vector<VncViewerStatus> vnc_viewers;
 };
 
 // Where the companion's keys come from: the mount's SessionOwner (key_source(owner)), or a

@@ -108,6 +108,32 @@ std::vector<std::uint8_t> encode(const Message& message) {
         } else if constexpr (std::is_same_v<T, StaleKeys>) {
           head(Type::stale_keys);
           o.u64(b.generation);  // the refused keys' generation
+        } else if constexpr (std::is_same_v<T, Vnc>) {
+          head(Type::vnc);
+          o.u16(b.port);                // TCP port
+          short_text(o, b.address);     // length (1), numeric address
+          short_text(o, b.password);    // length (1), password (secret)
+        } else if constexpr (std::is_same_v<T, Layout>) {
+          head(Type::layout);
+          short_text(o, b.name);        // length (1), layout name
+          // Entries that fit the packet: character (4), stroke count (1), strokes (2 each).
+          std::size_t n = 0, bytes = kHeader + 1 + b.name.size() + 2;
+          for (; n < b.entries.size() && n < kMaxLayoutEntries; ++n) {
+            const std::size_t strokes = std::min<std::size_t>(b.entries[n].strokes.size(), 2);
+            if (bytes + 5 + strokes * 2 > kMaxMessage) break;
+            bytes += 5 + strokes * 2;
+          }
+          o.u16(static_cast<std::uint16_t>(n));  // entry count
+          for (std::size_t i = 0; i < n; ++i) {
+            const auto& e = b.entries[i];
+            const std::size_t strokes = std::min<std::size_t>(e.strokes.size(), 2);
+            o.u32(static_cast<std::uint32_t>(e.character));
+            o.u8(static_cast<std::uint8_t>(strokes));
+            for (std::size_t k = 0; k < strokes; ++k) {
+              o.u8(e.strokes[k].modifiers);
+              o.u8(e.strokes[k].usage);
+            }
+          }
         } else if constexpr (std::is_same_v<T, Log>) {
           head(Type::log);
           o.u8(b.priority);           // syslog priority
@@ -162,6 +188,36 @@ std::optional<Message> parse(std::span<const std::uint8_t> packet) {
         move.buttons = r.u8();
       }
       m.body = std::move(p);
+      break;
+    }
+    case Type::vnc: {
+      Vnc v;
+      v.port = r.u16le();
+      v.address = short_text(r);
+      v.password = short_text(r);
+      m.body = std::move(v);
+      break;
+    }
+    case Type::layout: {
+      Layout l;
+      l.name = short_text(r);
+      const std::size_t n = r.u16le();
+      if (n > kMaxLayoutEntries || !r.has(n * 5)) return std::nullopt;
+      l.entries.resize(n);
+      for (auto& e : l.entries) {
+        const std::uint32_t c = r.u32le();
+        const std::size_t strokes = r.u8();
+        if (c > 0x10ffff || strokes == 0 || strokes > 2 || !r.has(strokes * 2)) {
+          return std::nullopt;
+        }
+        e.character = static_cast<char32_t>(c);
+        e.strokes.resize(strokes);
+        for (auto& s : e.strokes) {
+          s.modifiers = r.u8();
+          s.usage = r.u8();
+        }
+      }
+      m.body = std::move(l);
       break;
     }
     case Type::refresh: m.body = Refresh{}; break;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "rc/input_messages.hpp"
+#include "rc/text_keys.hpp"
 
 namespace ilo::rcd::proto {
 
@@ -31,6 +32,8 @@ enum class Type : std::uint8_t {
   pointer = 5,
   refresh = 6,
   close = 7,      // close the console cleanly and exit
+  vnc = 8,        // serve VNC viewers: address, port, password (secret)
+  layout = 9,     // the server's keyboard layout (character -> strokes), for VNC keysyms
   // companion -> parent
   frame = 64,     // the frame memfd (SCM_RIGHTS); empty body
   status = 65,    // JSON status object
@@ -51,6 +54,21 @@ struct Power { std::uint16_t action = 0; };
 struct Keyboard { std::vector<rc::KeyboardReport> reports; };
 struct PointerMove { std::int32_t x = 0, y = 0; std::uint8_t buttons = 0; };
 struct Pointer { std::vector<PointerMove> moves; };
+struct Vnc {
+  std::string address;   // numeric IPv4 or IPv6
+  std::uint16_t port = 0;
+  std::string password;  // empty: no authentication (loopback only; the parent decides)
+};
+// The strokes of one character (one, or a dead key then a base key).
+struct LayoutEntry {
+  char32_t character = 0;
+  std::vector<rc::KeyStroke> strokes;
+};
+inline constexpr std::size_t kMaxLayoutEntries = 4096;
+struct Layout {
+  std::string name;
+  std::vector<LayoutEntry> entries;  // at most kMaxLayoutEntries, 1-2 strokes each
+};
 struct Refresh {};
 struct Close {};
 struct Frame {};
@@ -61,7 +79,7 @@ struct StaleKeys { std::uint64_t generation = 0; };
 struct Log { std::uint8_t priority = 6; std::string text; };
 
 using Body = std::variant<Configure, Keys, Power, Keyboard, Pointer, Refresh, Close, Frame,
-                          Status, Ack, StaleKeys, Log>;
+                          Status, Ack, StaleKeys, Log, Vnc, Layout>;
 
 struct Message {
   std::uint32_t id = 0;  // commands: chosen by the parent, echoed in the ack; others 0

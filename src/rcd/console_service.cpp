@@ -3,10 +3,14 @@
 // io_context thread runs the console session, whose observer copies frames into the shared
 // frame and notes events for the main thread. Completion of a command is read off the
 // session's counters (inputs sent + dropped), which only this service's commands move.
+// With `vnc`, a third thread serves VNC viewers (vnc_server.hpp) from the same shared frame;
+// their keys and pointer join the command queue as unacknowledged commands.
 #include "rcd/console_service.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -32,6 +36,7 @@
 #include "rcd/companion_protocol.hpp"
 #include "rcd/packet_socket.hpp"
 #include "rcd/shared_frame.hpp"
+#include "rcd/vnc_server.hpp"
 
 namespace ilo::rcd {
 namespace {
@@ -43,6 +48,8 @@ constexpr milliseconds kStatusInterval{100};  // status is sent at most this oft
 constexpr milliseconds kCommandLimit{20'000};  // a command not written by then: timed_out
 constexpr milliseconds kCloseGrace{2000};
 constexpr milliseconds kStaleRepeat{10'000};  // asking again for the same refused login
+constexpr std::size_t kMaxQueued = 64;         // the parent's commands waiting
+constexpr std::size_t kMaxVncQueued = 1024;    // viewer input waiting (more is dropped)
 
 void wipe(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
@@ -64,18 +71,23 @@ struct Command {
   Clock::time_point due{};        // next paced submission
   Clock::time_point deadline{};
   bool started = false;
+  bool silent = false;            // a viewer's input: nobody waits for an ack
   [[nodiscard]] std::size_t size() const { return items.size() + moves.size(); }
 };
 
 }  // namespace
 
-class ConsoleService::Impl final : public net::ConsoleObserver {
+// One viewer input, in the order the viewers sent it.
+using VncEvent = std::variant<rc::KeyboardReport, proto::PointerMove>;
+
+class ConsoleService::Impl final : public net::ConsoleObserver, public VncInput {
  public:
   Impl(int socket, bool debug) : socket_(socket), debug_(debug) {}
   ~Impl() {
     shutdown_session();
     if (socket_ >= 0) ::close(socket_);
     if (signal_fd_ >= 0) ::close(signal_fd_);
+    if (vnc_wake_fd_ >= 0) ::close(vnc_wake_fd_);
   }
 
   int run() {
@@ -84,6 +96,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     signal_fd_ = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    vnc_wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     std::error_code ec;
     writer_ = SharedFrameWriter::create(ec);
     if (ec) {
@@ -97,10 +110,11 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
 
     bool running = true;
     while (running) {
-      pollfd fds[2] = {{socket_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
+      pollfd fds[3] = {{socket_, POLLIN, 0}, {signal_fd_, POLLIN, 0}, {vnc_wake_fd_, POLLIN, 0}};
       const int timeout = command_ ? 5 : 50;
-      const int n = ::poll(fds, signal_fd_ >= 0 ? 2 : 1, timeout);
+      const int n = ::poll(fds, 3, timeout);  // a negative fd (none) is skipped by poll
       if (n < 0 && errno != EINTR) break;
+      if (n > 0 && (fds[2].revents & POLLIN) != 0) take_vnc_input();
       if (n > 0 && (fds[1].revents & POLLIN) != 0) {
         log(LOG_INFO, "signal received: closing the console");
         break;
@@ -150,6 +164,67 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     events_cv_.notify_all();
   }
 
+  // ---- VncInput (VNC thread) ----
+  void vnc_keys(const std::vector<rc::KeyboardReport>& reports) override {
+    {
+      std::lock_guard lock(events_mutex_);
+      for (const auto& r : reports) {
+        if (vnc_events_.size() < kMaxVncQueued) vnc_events_.emplace_back(r);
+      }
+    }
+    wake_for_vnc();
+  }
+  void vnc_pointer(int x, int y, std::uint8_t buttons) override {
+    {
+      std::lock_guard lock(events_mutex_);
+      // A move that only replaces a move not yet taken: keep the newest (same buttons).
+      auto* last = vnc_events_.empty() ? nullptr
+                                       : std::get_if<proto::PointerMove>(&vnc_events_.back());
+      if (last && last->buttons == buttons) {
+        *last = {x, y, buttons};
+      } else if (vnc_events_.size() < kMaxVncQueued) {
+        vnc_events_.emplace_back(proto::PointerMove{x, y, buttons});
+      }
+    }
+    wake_for_vnc();
+  }
+  void wake_for_vnc() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(vnc_wake_fd_, &one, sizeof one);
+  }
+
+  // Main thread: the viewers' input becomes commands, consecutive keys (paced) or pointer
+  // moves in one command each, in the order sent.
+  void take_vnc_input() {
+    std::uint64_t drain = 0;
+    [[maybe_unused]] auto r = ::read(vnc_wake_fd_, &drain, sizeof drain);
+    std::deque<VncEvent> events;
+    {
+      std::lock_guard lock(events_mutex_);
+      events.swap(vnc_events_);
+    }
+    std::optional<Command> c;
+    auto flush = [&] {
+      if (c) enqueue(std::move(*c));
+      c.reset();
+    };
+    for (const auto& e : events) {
+      const bool key = std::holds_alternative<rc::KeyboardReport>(e);
+      if (c && (key != c->paced)) flush();
+      if (!c) {
+        c.emplace();
+        c->silent = true;
+        c->paced = key;
+      }
+      if (key) {
+        c->items.emplace_back(std::get<rc::KeyboardReport>(e));
+      } else {
+        c->moves.push_back(std::get<proto::PointerMove>(e));
+      }
+    }
+    flush();
+  }
+
   // ---- main thread ----
   std::error_code send(const proto::Message& m, int pass_fd = -1) {
     const auto packet = proto::encode(m);
@@ -182,8 +257,9 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
       return true;
     }
     const bool keep_going = std::visit([&](auto& body) { return handle(m->id, body); }, m->body);
-    if (std::holds_alternative<proto::Keys>(m->body)) {
-      OPENSSL_cleanse(packet_.data(), packet_.size());  // the received keys
+    if (std::holds_alternative<proto::Keys>(m->body) ||
+        std::holds_alternative<proto::Vnc>(m->body)) {
+      OPENSSL_cleanse(packet_.data(), packet_.size());  // the received keys or VNC password
     }
     return keep_going;
   }
@@ -296,6 +372,41 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     c.items.emplace_back(rc::RefreshMessage{});
     return enqueue(std::move(c));
   }
+  bool handle(std::uint32_t, proto::Layout& l) {
+    auto table = std::make_shared<rc::KeyLayout>(l.name);
+    for (auto& e : l.entries) table->offer(e.character, std::move(e.strokes));
+    layout_ = std::move(table);
+    return true;
+  }
+
+  // Starts the VNC server once (a second message is ignored); its failure is reported in the
+  // status and the log, and the console goes on without it.
+  bool handle(std::uint32_t, proto::Vnc& v) {
+    if (vnc_requested_) {
+      wipe(v.password);
+      return true;
+    }
+    vnc_requested_ = true;
+    vnc_endpoint_ = v.address + ":" + std::to_string(v.port);
+    std::error_code ec;
+    vnc_frame_ = SharedFrameReader::open(::fcntl(writer_.fd(), F_DUPFD_CLOEXEC, 0), ec);
+    if (ec) {
+      vnc_error_ = "cannot map the frame for VNC: " + ec.message();
+    } else {
+      VncServerOptions o{v.address, v.port, v.password, layout_, debug_};
+      vnc_ = VncServer::start(o, vnc_frame_, *this, vnc_error_);
+      wipe(o.password);
+    }
+    wipe(v.password);
+    if (vnc_) {
+      vnc_endpoint_ = vnc_->listening();
+      log(LOG_INFO, "VNC viewers may connect to " + vnc_endpoint_);
+    } else {
+      log(LOG_ERR, vnc_error_);
+    }
+    return true;
+  }
+
   bool handle(std::uint32_t, proto::Close&) {
     log(LOG_INFO, "closing the console");
     return false;
@@ -307,8 +418,8 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
   }
 
   bool enqueue(Command c) {
-    if (queue_.size() >= 64) {
-      ack(c.id, std::errc::resource_unavailable_try_again);
+    if (c.silent ? queue_.size() >= kMaxVncQueued : queue_.size() >= kMaxQueued) {
+      if (!c.silent) ack(c.id, std::errc::resource_unavailable_try_again);
       return true;
     }
     queue_.push_back(std::move(c));
@@ -326,7 +437,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     Command& c = *command_;
     const net::ConsoleStatus s = session_ ? session_->status() : net::ConsoleStatus{};
     auto finish = [&](std::errc e) {
-      ack(c.id, e);
+      if (!c.silent) ack(c.id, e);
       command_.reset();
     };
     if (!s.connected) return finish(std::errc::not_connected);
@@ -425,6 +536,15 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
     j["decode_errors"] = s.decode_errors;
     j["inputs_sent"] = s.inputs_sent;
     j["inputs_dropped"] = s.inputs_dropped;
+    if (vnc_requested_) {
+      nlohmann::json viewers = nlohmann::json::array();
+      if (vnc_) {
+        for (const auto& v : vnc_->viewers()) {
+          viewers.push_back({{"address", v.address}, {"since", v.since}});
+        }
+      }
+      j["vnc"] = {{"listen", vnc_endpoint_}, {"error", vnc_error_}, {"viewers", viewers}};
+    }
     std::string text = j.dump();
     if (text == last_status_text_ && now - last_status_ < milliseconds{2000}) return;
     last_status_ = now;
@@ -434,6 +554,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
   }
 
   void shutdown_session() {
+    vnc_.reset();  // viewers disconnected; its thread ends before the frame goes
     if (session_) {
       if (session_->status().phase != net::ConsolePhase::stopped) {
         {
@@ -479,6 +600,12 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
   int pointer_x_ = 0, pointer_y_ = 0;
   Clock::time_point last_status_{};
   std::string last_status_text_;
+  std::shared_ptr<const rc::KeyLayout> layout_;  // from the parent; null: US
+  bool vnc_requested_ = false;
+  std::string vnc_endpoint_, vnc_error_;
+  SharedFrameReader vnc_frame_;  // the shared frame as a reader sees it (VNC thread reads)
+  std::unique_ptr<VncServer> vnc_;
+  int vnc_wake_fd_ = -1;         // eventfd: viewer input is waiting
 
   // Events from the session's strand for the main thread. Leaf lock: nothing else is taken
   // while it is held (the session's own locks may be held around it, never the other way).
@@ -488,6 +615,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver {
   std::error_code stopped_;
   std::deque<std::pair<int, std::string>> logs_;
   std::vector<std::uint64_t> stale_generations_;
+  std::deque<VncEvent> vnc_events_;  // viewer input for the main thread
 };
 
 ConsoleService::ConsoleService(int socket, bool debug)

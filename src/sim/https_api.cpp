@@ -170,6 +170,7 @@ struct HttpsApi::Impl {
   void sim_usb_read_all(httplib::Response& res);
   void sim_fault(const httplib::Request& req, httplib::Response& res);
   void sim_usb_write(const httplib::Request& req, httplib::Response& res);
+  void sim_resolution(const httplib::Request& req, httplib::Response& res);
 
   SimContext& ctx;
   const Hooks hooks;
@@ -222,6 +223,10 @@ void HttpsApi::Impl::routes() {
     sim_password(req, res);
   });
   s.Get("/sim/state", [this](const httplib::Request&, httplib::Response& res) { sim_state(res); });
+  // Test hook: the server switches its screen mode, {"width": W, "height": H}.
+  s.Post("/sim/resolution", [this](const httplib::Request& req, httplib::Response& res) {
+    sim_resolution(req, res);
+  });
   s.Post("/sim/vm/read-all",
          [this](const httplib::Request&, httplib::Response& res) { sim_vm_read_all(res); });
   s.Post("/sim/usb/read-all",
@@ -433,6 +438,22 @@ void HttpsApi::Impl::sim_fault(const httplib::Request& req, httplib::Response& r
   if (!hooks.add_fault || !hooks.add_fault(body["spec"].get<std::string>(), error))
     return reply(res, 400, dump(OrderedJson{{"error", error}}));
   reply(res, 200, dump(OrderedJson::object()));
+}
+
+void HttpsApi::Impl::sim_resolution(const httplib::Request& req, httplib::Response& res) {
+  const auto body = nlohmann::json::parse(req.body, nullptr, false);
+  const bool sized = body.is_object() && body["width"].is_number_integer() &&
+                     body["height"].is_number_integer();
+  bool done = false;
+  if (sized && hooks.resolution) {
+    const auto w = body["width"].get<std::int64_t>(), h = body["height"].get<std::int64_t>();
+    try {
+      done = w > 0 && h > 0 && w < 4096 && h < 4096 &&
+             hooks.resolution(static_cast<int>(w), static_cast<int>(h));
+    } catch (...) {  // a hook must not take the worker thread down
+    }
+  }
+  reply(res, done ? 200 : 400, dump(OrderedJson::object()), "application/json");
 }
 
 void HttpsApi::Impl::sim_state(httplib::Response& res) {

@@ -96,6 +96,8 @@ class HttpsApi {
     // The console and VM ports actually bound {rc_port, vm_port}, reported by rc_info and
     // vm_status (the configured ones may be 0 = any); empty = ctx.config's.
     std::function<std::pair<std::uint16_t, std::uint16_t>()> ports{};
+    // Switches the screen mode (POST /sim/resolution); false: a size the protocol cannot carry.
+    std::function<bool(int width, int height)> resolution{};
     // The clock of session expiry and lock-out; empty = std::chrono::steady_clock::now. Tests
     // pass a fake clock to expire sessions and end lock-outs without sleeping.
     std::function<SessionRegistry::TimePoint()> now{};

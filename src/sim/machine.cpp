@@ -281,6 +281,18 @@ void Machine::pointer(int abs_x, int abs_y, std::uint8_t buttons) {
   pointer_buttons_ = buttons;
 }
 
+bool Machine::set_resolution(int width, int height) {
+  if (width % 16 != 0 || width < 64 || width > 2032 || height < 64 || height > 2047) return false;
+  const std::uint64_t generation = console_.generation();
+  options_.width = width;
+  options_.height = height;
+  console_ = TextConsole(width, height);
+  console_.follow_generation(generation);  // watchers see a change, never an old number
+  update_status();
+  if (phase_ == PowerPhase::running) console_.write(kPrompt, TextConsole::kGreen);
+  return true;
+}
+
 void Machine::set_boot_disc(bool present, TimePoint now) {
   boot_disc_ = present;
   if (!present) cd_boot_done(now);  // nothing left to boot from

@@ -121,6 +121,10 @@ class Machine {
   void print(const std::string& line, Rgb colour = TextConsole::kGrey);
   void set_drive_status(std::string status);
 
+  // A new screen mode (as the OS switching video modes): the console is cleared at the new
+  // size (the prompt again when running). False, nothing changed, for a size the video
+  // protocol cannot describe (width a multiple of 16 in 64..2032, height 64..2047).
+  bool set_resolution(int width, int height);
   [[nodiscard]] int width() const noexcept { return options_.width; }
   [[nodiscard]] int height() const noexcept { return options_.height; }
   [[nodiscard]] int pointer_x() const noexcept { return pointer_x_; }

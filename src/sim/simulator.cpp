@@ -149,6 +149,9 @@ std::error_code Simulator::start(std::string& error) {
   };
   // rc_info reports the ports actually bound (they may have been 0 = any).
   hooks.ports = [this] { return std::pair{console_->port(), vm_->port()}; };
+  hooks.resolution = [this](int width, int height) {
+    return on_network_thread([&] { return ctx_.machine.set_resolution(width, height); });
+  };
   https_ = std::make_unique<HttpsApi>(ctx_, std::move(hooks));
   if ((ec = https_->listen(c.address, c.https_port))) {
     error = "cannot start the HTTPS API on port " + std::to_string(c.https_port) + ": " + ec.message();

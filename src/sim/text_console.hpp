@@ -37,6 +37,8 @@ class TextConsole {
   void backspace();  // erases the character left of the cursor, within the current line
   void set_status(std::string_view text);  // the status bar (last row)
   void set_cursor_visible(bool on) { cursor_visible_ = on; ++generation_; }
+  // Continues the generation count of a console this one replaces (a mode switch).
+  void follow_generation(std::uint64_t previous) noexcept { generation_ = previous + 1; }
 
   // The text rows in UTF-8 without trailing blanks (status bar last).
   [[nodiscard]] std::vector<std::string> text_rows() const;

@@ -26,6 +26,8 @@ std::vector<Message> samples() {
       {9, Ack{111}},
       {0, StaleKeys{0x1122334455667788ull}},
       {0, Log{4, "console connected"}},
+      {0, Vnc{"127.0.0.1", 5901, "secret12"}},
+      {0, Layout{"de:nodeadkeys", {{U'@', {{0x40, 0x14}}}, {U'\u00ea', {{0, 0x35}, {0, 0x08}}}}}},
   };
 }
 
@@ -79,6 +81,24 @@ TEST(CompanionProtocol, HostilePacketsAreRefused) {
   many.resize(many.size() + n * 8);
   EXPECT_FALSE(parse(many));
   EXPECT_FALSE(parse(std::vector<std::uint8_t>(kMaxMessage + 1, 65)));
+  // A layout entry with no stroke, three strokes, or beyond Unicode.
+  for (const std::vector<std::uint8_t>& bad : {
+           std::vector<std::uint8_t>{9, 0, 0, 0, 0, 0, 1, 0, 0x40, 0, 0, 0, 0},
+           std::vector<std::uint8_t>{9, 0, 0, 0, 0, 0, 1, 0, 0x40, 0, 0, 0, 3, 0, 4, 0, 5, 0, 6},
+           std::vector<std::uint8_t>{9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x11, 0, 1, 0, 4}}) {
+    EXPECT_FALSE(parse(bad));
+  }
+  EXPECT_TRUE(parse(std::vector<std::uint8_t>{9, 0, 0, 0, 0, 0, 1, 0, 0x40, 0, 0, 0, 1, 0, 4}));
+}
+
+TEST(CompanionProtocol, LayoutFields) {
+  const auto back = parse(encode({0, Layout{"fr", {{U'\u00e9', {{0, 0x1F}}}}}}));
+  ASSERT_TRUE(back);
+  const auto& l = std::get<Layout>(back->body);
+  EXPECT_EQ(l.name, "fr");
+  ASSERT_EQ(l.entries.size(), 1u);
+  EXPECT_EQ(l.entries[0].character, U'\u00e9');
+  EXPECT_EQ(l.entries[0].strokes, (std::vector<rc::KeyStroke>{{0, 0x1F}}));
 }
 
 }  // namespace

@@ -1,0 +1,520 @@
+// The VNC console through a real mount: `ilofs -o vnc=127.0.0.1:PORT,vncpassfile=F` against
+// ilo-sim, viewed with libvncclient (the client half of the Debian source package that gives
+// the server). A viewer with the password sees the simulator's screen pixel for pixel (its
+// SHA-256 is /sim/state's), types text that appears on the simulated console, clicks where the
+// simulator says; a wrong password is refused; two viewers see the same screen; a viewer
+// killed mid-update leaves the mount (and its companion) working. Exits 77 without /dev/fuse.
+#include <fcntl.h>
+#include <poll.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <rfb/rfbclient.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bytes/hex.hpp"
+#include "gtest_skips.hpp"
+#include "sim_process.hpp"
+#include "vm/sha256.hpp"
+
+namespace {
+
+namespace fsys = std::filesystem;
+using namespace std::chrono_literals;
+using ilo::test::SimProcess;
+using ilo::test::wait_until;
+using nlohmann::json;
+
+// read(2), not <fstream> (GCC 12 -Werror null-dereference warnings inside <streambuf>).
+std::string read_file(const std::string& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buffer[1 << 16];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, std::size_t(n));
+  ::close(fd);
+  return out;
+}
+
+bool write_file(const std::string& path, const std::string& bytes, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+  ::close(fd);
+  return ok;
+}
+
+std::string sha256_hex(const std::uint8_t* data, std::size_t size) {
+  return ilo::to_hex(ilo::vm::Sha256::of(std::span(data, size)));
+}
+
+// A TCP port nobody listens on right now (bound to port 0, then released).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// `ilofs -f` against the simulator with extra -o options, in its own temporary directory.
+class VncMount {
+ public:
+  VncMount(const SimProcess& sim, const std::vector<std::string>& extra) {
+    char tmpl[] = "/tmp/ilofs-vnc-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl) ? tmpl : "";
+    mountpoint_ = dir_ + "/mnt";
+    fsys::create_directories(mountpoint_);
+    write_file(dir_ + "/password", std::string(SimProcess::password()) + "\n", 0600);
+    std::string o = "passfile=" + dir_ + "/password,cache=" + dir_ + "/cache,fingerprint=" +
+                    sim.fingerprint();
+    for (const auto& e : extra) o += "," + e;
+    std::vector<std::string> args = {ILOFS_EXE, "-f", "-o", o,
+                                      "127.0.0.1:" + std::to_string(sim.https_port()),
+                                      mountpoint_};
+    log_ = dir_ + "/ilofs.log";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(fd, STDERR_FILENO);
+      ::dup2(fd, STDOUT_FILENO);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::setenv("ILOFS_RC", ILOFS_RC_EXE, 1);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~VncMount() {
+    if (mounted()) {
+      const std::string cmd = "fusermount3 -u '" + mountpoint_ + "' 2>/dev/null";
+      if (std::system(cmd.c_str()) != 0) ::umount2(mountpoint_.c_str(), MNT_DETACH);
+    }
+    if (pid_ > 0 && exit_status(10s) == -1) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (::testing::Test::HasFailure()) {
+      std::fprintf(stderr, "--- ilofs log:\n%s---\n", log().c_str());
+    }
+    std::error_code ec;
+    fsys::remove_all(dir_, ec);
+  }
+  [[nodiscard]] bool mounted() const {
+    return read_file("/proc/self/mounts").find(" " + mountpoint_ + " ") != std::string::npos;
+  }
+  // The exit status once it ended within `limit`, else -1.
+  int exit_status(std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  [[nodiscard]] std::string path(const std::string& name) const { return mountpoint_ + "/" + name; }
+  [[nodiscard]] std::string log() const { return read_file(log_); }
+  [[nodiscard]] json status() const {
+    return json::parse(read_file(path("status")), nullptr, false);
+  }
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_, mountpoint_, log_;
+  pid_t pid_ = -1;
+};
+
+char g_password_tag;
+
+char* give_password(rfbClient* client) {
+  const auto* password =
+      static_cast<const std::string*>(rfbClientGetClientData(client, &g_password_tag));
+  return ::strdup(password ? password->c_str() : "");
+}
+
+// A libvncclient viewer on 127.0.0.1:port; connected() false if the handshake failed.
+class Viewer {
+ public:
+  Viewer(std::uint16_t port, std::string password) : password_(std::move(password)) {
+    rfbClient* c = rfbGetClient(8, 3, 4);  // RGBX in memory: red shift 0
+    std::free(c->serverHost);  // rfbGetClient's default ("")
+    c->serverHost = ::strdup("127.0.0.1");
+    c->serverPort = port;
+    c->appData.encodingsString = "zrle hextile raw";  // lossless (no JPEG)
+    c->appData.enableJPEG = FALSE;
+    c->canHandleNewFBSize = TRUE;
+    c->GetPassword = give_password;
+    rfbClientSetClientData(c, &g_password_tag, &password_);
+    int argc = 0;
+    if (rfbInitClient(c, &argc, nullptr)) client_ = c;  // on failure it freed `c`
+  }
+  ~Viewer() {
+    if (client_) {
+      std::free(client_->frameBuffer);
+      rfbClientCleanup(client_);
+    }
+  }
+  Viewer(const Viewer&) = delete;
+  Viewer& operator=(const Viewer&) = delete;
+
+  [[nodiscard]] bool connected() const { return client_ != nullptr; }
+  [[nodiscard]] int width() const { return client_->width; }
+  [[nodiscard]] int height() const { return client_->height; }
+
+  // Handles whatever the server sent within `wait`, then asks for changes. False if the
+  // connection broke.
+  bool pump(std::chrono::milliseconds wait = 50ms) {
+    const int n = WaitForMessage(client_, static_cast<unsigned>(wait.count() * 1000));
+    if (n < 0) return false;
+    if (n > 0 && !HandleRFBServerMessage(client_)) return false;
+    return SendFramebufferUpdateRequest(client_, 0, 0, client_->width, client_->height, TRUE);
+  }
+  // The picture as RGB888 rows (what /sim/state hashes).
+  [[nodiscard]] std::string sha256() const {
+    std::vector<std::uint8_t> rgb;
+    const std::size_t pixels = std::size_t(client_->width) * std::size_t(client_->height);
+    rgb.reserve(pixels * 3);
+    for (std::size_t i = 0; i < pixels; ++i) {
+      for (int k = 0; k < 3; ++k) rgb.push_back(client_->frameBuffer[i * 4 + std::size_t(k)]);
+    }
+    return sha256_hex(rgb.data(), rgb.size());
+  }
+  // Pumps until the picture's hash is the simulator's (read afresh each turn).
+  bool shows(const SimProcess& sim, std::chrono::milliseconds limit = 10s) {
+    return wait_until([&] {
+      if (!pump()) return false;
+      const auto screen = sim.state()["screen"];
+      return screen.is_object() && screen["width"] == width() && screen["height"] == height() &&
+             screen["sha256"] == sha256();
+    }, limit);
+  }
+  void key(std::uint32_t keysym) {
+    SendKeyEvent(client_, keysym, TRUE);
+    SendKeyEvent(client_, keysym, FALSE);
+  }
+  void type(const std::string& text) {
+    for (const char ch : text) {
+      const bool upper = ch >= 'A' && ch <= 'Z';
+      if (upper) SendKeyEvent(client_, 0xffe1, TRUE);  // Shift_L, then the upper-case keysym
+      key(static_cast<unsigned char>(ch));
+      if (upper) SendKeyEvent(client_, 0xffe1, FALSE);
+    }
+  }
+  void click(int x, int y) {
+    SendPointerEvent(client_, x, y, 1);
+    SendPointerEvent(client_, x, y, 0);
+  }
+  [[nodiscard]] rfbClient* raw() const { return client_; }
+  // Where the picture differs from RGB rows `rgb` (debugging): "x,y" of the first and last
+  // differing pixel and their count.
+  [[nodiscard]] std::string diff(const std::string& rgb) const {
+    const std::size_t pixels = std::size_t(client_->width) * std::size_t(client_->height);
+    if (rgb.size() != pixels * 3) return "size differs";
+    std::size_t first = pixels, last = 0, count = 0;
+    for (std::size_t i = 0; i < pixels; ++i) {
+      bool same = true;
+      for (std::size_t k = 0; k < 3; ++k) {
+        same &= client_->frameBuffer[i * 4 + k] == static_cast<std::uint8_t>(rgb[i * 3 + k]);
+      }
+      if (same) continue;
+      first = std::min(first, i);
+      last = i;
+      ++count;
+    }
+    const auto w = std::size_t(client_->width);
+    return std::to_string(first % w) + "," + std::to_string(first / w) + " .. " +
+           std::to_string(last % w) + "," + std::to_string(last / w) + ": " +
+           std::to_string(count);
+  }
+
+ private:
+  std::string password_;
+  rfbClient* client_ = nullptr;
+};
+
+// A bare RFB 3.8 viewer without authentication that announces only the Raw encoding (no
+// desktop-size extension): libvncclient always announces it, so this one is by hand.
+class RawViewer {
+ public:
+  explicit RawViewer(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return;
+    std::string version = take(12), types;
+    put("RFB 003.008\n");
+    const std::string count = take(1);
+    if (count.size() == 1) types = take(static_cast<unsigned char>(count[0]));
+    if (types.find('\x01') == std::string::npos) return;
+    put(std::string(1, '\x01'));                              // security: None
+    if (take(4) != std::string(4, '\0')) return;              // SecurityResult OK
+    put(std::string(1, '\x01'));                              // ClientInit: shared
+    const std::string init = take(24);
+    if (init.size() != 24) return;
+    width_ = (static_cast<unsigned char>(init[0]) << 8) | static_cast<unsigned char>(init[1]);
+    const auto name = (std::size_t(static_cast<unsigned char>(init[22])) << 8) |
+                      static_cast<unsigned char>(init[23]);
+    take(name);
+    put(std::string("\x02\x00\x00\x01\x00\x00\x00\x00", 8));  // SetEncodings: Raw only
+    ready_ = true;
+  }
+  ~RawViewer() { ::close(fd_); }
+  [[nodiscard]] bool ready() const { return ready_; }
+  [[nodiscard]] int width() const { return width_; }
+  // Asks for the whole screen and reads whatever comes; false once the server closed.
+  bool pump() {
+    put(std::string("\x03\x00\x00\x00\x00\x00\x10\x00\x10\x00", 10));
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) return true;
+    char buffer[1 << 16];
+    return ::recv(fd_, buffer, sizeof buffer, 0) > 0;
+  }
+
+ private:
+  std::string take(std::size_t n) {
+    std::string out;
+    char buffer[256];
+    while (out.size() < n) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) break;
+      const ssize_t got = ::recv(fd_, buffer, std::min(sizeof buffer, n - out.size()), 0);
+      if (got <= 0) break;
+      out.append(buffer, std::size_t(got));
+    }
+    return out;
+  }
+  void put(const std::string& bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+
+  int fd_ = -1;
+  int width_ = 0;
+  bool ready_ = false;
+};
+
+bool console_ready(const VncMount& mount) {
+  const auto s = mount.status();
+  return s.is_object() && s["connections"]["console"]["state"] == "up" &&
+         s["screen"]["width"].get<int>() > 0;
+}
+
+bool at_prompt(const SimProcess& sim) {
+  return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
+}
+
+TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
+  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300"});
+  ASSERT_EQ(sim.error(), "");
+  const std::uint16_t port = free_port();
+  char tmpl[] = "/tmp/ilofs-vnc-pass-XXXXXX";
+  const std::string secrets = ::mkdtemp(tmpl);
+  const std::string passfile = secrets + "/vnc.pass";
+  ASSERT_TRUE(write_file(passfile, "vncpass1\n", 0600));
+  VncMount mount(sim, {"vnc=127.0.0.1:" + std::to_string(port), "vncpassfile=" + passfile});
+  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
+  EXPECT_EQ(mount.status()["vnc"]["listen"], "127.0.0.1:" + std::to_string(port));
+
+  // A wrong password is refused (and never listed).
+  {
+    Viewer wrong(port, "wrongpw!");
+    EXPECT_FALSE(wrong.connected());
+  }
+
+  Viewer viewer(port, "vncpass1");
+  ASSERT_TRUE(viewer.connected());
+  ASSERT_TRUE(viewer.shows(sim)) << viewer.sha256() << " " << sim.state()["screen"].dump();
+  EXPECT_EQ(viewer.width(), 1024);
+  EXPECT_EQ(viewer.height(), 768);
+  ASSERT_TRUE(wait_until([&] { return mount.status()["vnc"]["viewers"].size() == 1; }, 5s))
+      << mount.status().dump();
+  const auto listed = mount.status()["vnc"]["viewers"][0];
+  EXPECT_EQ(listed["address"].get<std::string>().rfind("127.0.0.1:", 0), 0u) << listed;
+  EXPECT_TRUE(listed["since"].is_string()) << listed;
+
+  // Typing: a Shift held around upper-case keysyms types them once, and Return.
+  viewer.type("echo Vnc OK");
+  viewer.key(0xff0d);  // Return
+  ASSERT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    const auto text = ilo::test::state_text(sim.state());
+    return text.find("root@ilo-sim:~# echo Vnc OK\nroot@ilo-sim:~#") != std::string::npos;
+  }, 10s)) << ilo::test::state_text(sim.state());
+  // ... and the viewer sees the new text (only the changed tiles were sent).
+  EXPECT_TRUE(viewer.shows(sim));
+
+  // A click lands on that pixel of the server's screen.
+  viewer.click(321, 123);
+  EXPECT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    const auto p = sim.state()["pointer"];
+    return p["x"] == 321 && p["y"] == 123;
+  }, 5s)) << sim.state()["pointer"].dump();
+
+  // A second viewer sees the same screen; the keyboard file still works beside them.
+  Viewer second(port, "vncpass1");
+  ASSERT_TRUE(second.connected());
+  EXPECT_TRUE(second.shows(sim));
+  EXPECT_TRUE(viewer.shows(sim));
+
+  // A viewer killed in the middle of updates: a child process that keeps asking while the
+  // screen changes, then SIGKILL. The mount, its companion and the other viewers go on.
+  const int companion = mount.status()["companion"]["pid"].get<int>();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    Viewer doomed(port, "vncpass1");
+    for (;;) doomed.pump(5ms);
+  }
+  ASSERT_TRUE(wait_until([&] { return mount.status()["vnc"]["viewers"].size() == 3; }, 5s));
+  for (int i = 0; i < 5; ++i) viewer.type("x");  // changes while it reads
+  std::this_thread::sleep_for(100ms);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    return mount.status()["vnc"]["viewers"].size() == 2;
+  }, 5s)) << mount.status().dump();
+  const int fd = ::open(mount.path("keyboard").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  const std::string line = "<Backspace><Backspace><Backspace><Backspace><Backspace>echo after\n";
+  EXPECT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  ::close(fd);
+  ASSERT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    const auto text = ilo::test::state_text(sim.state());
+    return text.find("root@ilo-sim:~# echo after\nroot@ilo-sim:~#") != std::string::npos;
+  }, 10s)) << ilo::test::state_text(sim.state());
+  EXPECT_TRUE(viewer.shows(sim));
+  EXPECT_TRUE(second.shows(sim));
+  EXPECT_EQ(mount.status()["companion"]["pid"], companion);
+  EXPECT_EQ(mount.status()["companion"]["restarts"], 0);
+  EXPECT_EQ(mount.log().find("vncpass1"), std::string::npos);  // never logged
+
+  // The server switches its screen mode: viewers (with the desktop-size extension) get the
+  // new size and picture.
+  ASSERT_EQ(sim.post("/sim/resolution", R"({"width":800,"height":600})"), 200);
+  EXPECT_TRUE(viewer.shows(sim)) << viewer.width() << "x" << viewer.height();
+  EXPECT_EQ(viewer.width(), 800);
+  EXPECT_EQ(viewer.height(), 600);
+  EXPECT_TRUE(second.shows(sim)) << second.width() << "x" << second.height() << " "
+                                 << second.diff(read_file(mount.path("screen.ppm")).substr(15));
+  Viewer late(port, "vncpass1");
+  ASSERT_TRUE(late.connected());
+  EXPECT_TRUE(late.shows(sim));
+  EXPECT_EQ(late.width(), 800);
+  std::error_code ec;
+  fsys::remove_all(secrets, ec);
+}
+
+TEST(MountVnc, ListeningBeyondLoopbackNeedsAPassword) {
+  SimProcess sim({"--frame-interval", "50"});
+  ASSERT_EQ(sim.error(), "");
+  VncMount mount(sim, {"vnc=0.0.0.0:5999"});
+  EXPECT_EQ(mount.exit_status(10s), 2);
+  EXPECT_NE(mount.log().find("without a password"), std::string::npos) << mount.log();
+  EXPECT_FALSE(mount.mounted());
+}
+
+TEST(MountVnc, LoopbackWithoutPasswordIsOpen) {
+  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300"});
+  ASSERT_EQ(sim.error(), "");
+  const std::uint16_t port = free_port();
+  VncMount mount(sim, {"vnc=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  Viewer viewer(port, "");
+  ASSERT_TRUE(viewer.connected());
+  EXPECT_TRUE(viewer.shows(sim));
+
+  // A viewer that cannot be told of a new size is disconnected when the mode changes; it
+  // reconnects at the new size.
+  RawViewer fixed(port);
+  ASSERT_TRUE(fixed.ready());
+  EXPECT_EQ(fixed.width(), 1024);
+  ASSERT_TRUE(fixed.pump());
+  ASSERT_EQ(sim.post("/sim/resolution", R"({"width":640,"height":480})"), 200);
+  EXPECT_TRUE(wait_until([&] { return !fixed.pump(); }, 5s));
+  EXPECT_TRUE(viewer.shows(sim));
+  RawViewer again(port);
+  ASSERT_TRUE(again.ready());
+  EXPECT_EQ(again.width(), 640);
+
+  // Ctrl-Alt-Delete as a viewer's menu sends it reboots the server.
+  const auto boots = sim.state()["boots"].get<int>();
+  for (const std::uint32_t k : {0xffe3u, 0xffe9u, 0xffffu}) SendKeyEvent(viewer.raw(), k, TRUE);
+  for (const std::uint32_t k : {0xffffu, 0xffe9u, 0xffe3u}) SendKeyEvent(viewer.raw(), k, FALSE);
+  EXPECT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    return sim.state()["boots"].get<int>() > boots;
+  }, 5s)) << sim.state().dump();
+}
+
+// Keysyms go through the mount's layout= table (handed to the companion): on a German server
+// 'z' and 'y' are swapped, '@' is AltGr+q and 'é' a dead key then e; a US table would type
+// "yz\"" and nothing for é.
+TEST(MountVnc, KeysFollowTheServersLayout) {
+  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300", "--layout", "de"});
+  ASSERT_EQ(sim.error(), "");
+  const std::uint16_t port = free_port();
+  VncMount mount(sim, {"layout=de", "vnc=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
+  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
+  Viewer viewer(port, "");
+  ASSERT_TRUE(viewer.connected());
+  for (const std::uint32_t keysym : {0x7au /* z */, 0x79u /* y */, 0x40u /* @ */, 0xe9u}) {
+    viewer.key(keysym);
+  }
+  EXPECT_TRUE(wait_until([&] {
+    viewer.pump(10ms);
+    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~# zy@\u00e9") !=
+           std::string::npos;
+  }, 10s)) << ilo::test::state_text(sim.state());
+}
+
+}  // namespace
+
+void quiet(const char*, ...) {}
+
+int main(int argc, char** argv) {
+  rfbClientLog = quiet;  // libvncclient's progress lines; its errors (rfbClientErr) stay
+  if (::access("/dev/fuse", R_OK | W_OK) != 0) {
+    std::fprintf(stderr, "SKIP: /dev/fuse is not usable here (%s): the mount tests need FUSE\n",
+                 std::strerror(errno));
+    return 77;
+  }
+  if (std::system("command -v fusermount3 >/dev/null 2>&1") != 0) {
+    std::fprintf(stderr, "SKIP: fusermount3 is not installed (apt-get install fuse3)\n");
+    return 77;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return ilo::test::run_all_tests_reporting_skips();
+}
