@@ -511,8 +511,9 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
         break;
       }
       a->last_write = Clock::now();
+      const std::size_t sent = n;  // clang 14 cannot capture a structured binding
       update_status([&](ConsoleStatus& s) {
-        s.bytes_sent += n;
+        s.bytes_sent += sent;
         s.inputs_sent += inputs;
         s.refresh_requests += refreshes;
       });

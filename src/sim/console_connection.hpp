@@ -89,7 +89,6 @@ class ConsoleConnection : public std::enable_shared_from_this<ConsoleConnection>
   std::vector<std::uint8_t> pending_input_;  // read but not yet parsed
   std::array<std::uint8_t, 4096> read_buffer_{};
   Phase phase_ = Phase::handshake;
-  bool was_owner_ = false;
 
   asio::steady_timer decision_timer_;
   std::optional<bool> decision_;
