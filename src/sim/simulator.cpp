@@ -206,6 +206,17 @@ std::string Simulator::screen_sha256() const {
 nlohmann::json Simulator::state() const {
   const auto& m = ctx_.machine;
   const auto now = std::chrono::steady_clock::now();
+  // What the servers and the web sessions report, whichever machine is behind them.
+  const nlohmann::json servers = {
+      {"console", console_ ? console_->state() : nlohmann::json{}},
+      {"vm", vm_ ? vm_->state() : nlohmann::json{}},
+      {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},
+      {"web",
+       {{"sessions", ctx_.sessions.live_sessions(now)},
+        {"failed_logins", ctx_.sessions.failed_logins()}}},
+      {"uptime_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
+  };
   if (qemu_) {
     // The real machine: its own power, picture, input and process; no text rows.
     Host& host = *ctx_.host;
@@ -221,18 +232,11 @@ nlohmann::json Simulator::state() const {
          {{"x", qemu_->pointer_x()}, {"y", qemu_->pointer_y()},
           {"buttons", qemu_->pointer_buttons()}}},
         {"keys_typed", qemu_->keys_typed()},
-        {"console", console_ ? console_->state() : nlohmann::json{}},
-        {"vm", vm_ ? vm_->state() : nlohmann::json{}},
-        {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},
-        {"web",
-         {{"sessions", ctx_.sessions.live_sessions(now)},
-          {"failed_logins", ctx_.sessions.failed_logins()}}},
-        {"uptime_ms",
-         std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
     };
+    j.update(servers);
     return j;
   }
-  return {
+  nlohmann::json j = {
       {"power", m.powered() ? "on" : "off"},
       {"phase", phase_name(m.phase())},
       {"boots", m.boots()},
@@ -254,15 +258,9 @@ nlohmann::json Simulator::state() const {
                                                                   *m.installer_command_line())
                                                             : nlohmann::json(nullptr)},
       {"installer_starts", m.installer_starts()},
-      {"console", console_ ? console_->state() : nlohmann::json{}},
-      {"vm", vm_ ? vm_->state() : nlohmann::json{}},
-      {"usb", vm_ ? vm_->usb().state(vm_->port()) : nlohmann::json{}},
-      {"web",
-       {{"sessions", ctx_.sessions.live_sessions(now)},
-        {"failed_logins", ctx_.sessions.failed_logins()}}},
-      {"uptime_ms",
-       std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
   };
+  j.update(servers);
+  return j;
 }
 
 }  // namespace ilo::sim
