@@ -396,6 +396,16 @@ class ConsoleClient final : public rc::VideoSink {
   std::uint8_t rx_on_ = 0, tx_on_ = 0;
 };
 
+// The last screen mode the client decoded is width x height.
+::testing::AssertionResult screen_mode_is(const ConsoleClient& c, int width, int height) {
+  const auto mode = c.last<rc::ScreenMode>();
+  if (!mode) return ::testing::AssertionFailure() << "no screen mode decoded";
+  if (mode->width != width || mode->height != height) {
+    return ::testing::AssertionFailure() << "screen mode " << mode->width << "x" << mode->height;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // The handshake is accepted ('R') and the decoded picture then equals the machine's screen.
 ::testing::AssertionResult streams_the_screen(ConsoleClient& c, Harness& h) {
   const std::uint8_t answer = c.handshake();
@@ -514,10 +524,7 @@ TEST_P(EveryCipher, DecodedScreenEqualsTheMachineConsole) {
   EXPECT_EQ(header->cipher, GetParam());
   EXPECT_EQ(header->licence, 7);
   EXPECT_EQ(header->capabilities, 9);
-  const auto mode = c.last<rc::ScreenMode>();
-  ASSERT_TRUE(mode);
-  EXPECT_EQ(mode->width, 1024);
-  EXPECT_EQ(mode->height, 768);
+  ASSERT_TRUE(screen_mode_is(c, 1024, 768));
   EXPECT_EQ(c.decoder.health(), rc::DecoderHealth::healthy);
   const auto state = h.state();
   const auto* console = find_connection(state, "console");
@@ -536,11 +543,8 @@ TEST(ConsoleServer, WideScreenUsesHalfHeightBlocks) {
   Harness h(config);
   ConsoleClient c(h.port(), h.login());
   ASSERT_TRUE(streams_the_screen(c, h));
-  const auto mode = c.last<rc::ScreenMode>();
-  ASSERT_TRUE(mode);
-  EXPECT_EQ(mode->width, 1680);
-  EXPECT_EQ(mode->height, 1050);
-  EXPECT_EQ(mode->block_height, 8);
+  ASSERT_TRUE(screen_mode_is(c, 1680, 1050));
+  EXPECT_EQ(c.last<rc::ScreenMode>()->block_height, 8);
 }
 
 TEST(ConsoleServer, TypedKeysReachTheMachineAndThePicture) {
@@ -977,10 +981,7 @@ TEST(ConsoleServer, ReplayServesTheRecordingAndDecryptsInputWithItsKey) {
   ASSERT_EQ(c.handshake(), kOk);
   ASSERT_TRUE(c.pump_until([&] { return c.stream_bytes >= recording.size() - 2; }, 5s));
   EXPECT_EQ(c.stream_bytes, recording.size() - 2);
-  const auto mode = c.last<rc::ScreenMode>();
-  ASSERT_TRUE(mode);
-  EXPECT_EQ(mode->width, 1360);
-  EXPECT_EQ(mode->height, 768);
+  ASSERT_TRUE(screen_mode_is(c, 1360, 768));
   EXPECT_EQ(c.decoder.health(), rc::DecoderHealth::healthy);
 
   // HP's client input recorded against a replay of this session, RC4 from its first byte:
