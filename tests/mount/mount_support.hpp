@@ -1,7 +1,6 @@
-// Support shared by the three mount test binaries (mount_test, mount_abuse_test, vnc_test):
-// `ilofs` as a child process against a SimProcess (the Mount fixture), temporary directories,
-// whole-file reads and one-call writes with read(2)/write(2), ISO images made by xorriso, child
-// processes waited for with a deadline, and the skip checks of their main(). It checks nothing.
+// What the three mount test binaries share: the Mount fixture (`ilofs` as a child process),
+// file, ISO and child-process helpers, and their main(). It asserts nothing itself
+// (console_up() returns a result for the test to assert).
 #pragma once
 
 #include <sys/types.h>
