@@ -350,21 +350,22 @@ TEST(Companion, BusyFailIsAClearErrorWithoutConsole) {
 }
 
 // The phantom user of `--fault busy` gives way to a seize and allows a share.
-TEST(Companion, BusySeizeWorks) {
-  Rig rig({"--fault", "busy"}, net::BusyPolicy::seize);
+// A console in use by someone else is taken over (seize) or joined (share).
+class CompanionBusy : public ::testing::TestWithParam<net::BusyPolicy> {};
+
+TEST_P(CompanionBusy, Works) {
+  Rig rig({"--fault", "busy"}, GetParam());
   ASSERT_RIG(rig);
   ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
   EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
   EXPECT_EQ(rig.sim.state()["console"]["counters"]["busy"], 1);
 }
 
-TEST(Companion, BusyShareWorks) {
-  Rig rig({"--fault", "busy"}, net::BusyPolicy::share);
-  ASSERT_RIG(rig);
-  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
-  EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
-  EXPECT_EQ(rig.sim.state()["console"]["counters"]["busy"], 1);
-}
+INSTANTIATE_TEST_SUITE_P(Policies, CompanionBusy,
+                         ::testing::Values(net::BusyPolicy::seize, net::BusyPolicy::share),
+                         [](const auto& p) {
+                           return p.param == net::BusyPolicy::seize ? "Seize" : "Share";
+                         });
 
 // stop() closes the console cleanly: the companion closes its connections and exits.
 TEST(Companion, StopClosesTheConsoleAndEndsTheProcess) {
