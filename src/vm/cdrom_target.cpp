@@ -46,7 +46,6 @@
 #include <algorithm>
 #include <iterator>
 
-#include "bytes/byte_reader.hpp"
 #include "vm/scsi_opcodes.hpp"
 
 namespace ilo::vm {
@@ -54,17 +53,6 @@ namespace {
 
 using namespace opcode;  // the CD image model's commands (#cd-commands) are in the table below
 
-// Big-endian CDB fields.
-std::uint32_t cdb_u32(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u32be();
-}
-std::uint16_t cdb_u16(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u16be();
-}
 // Allocation length of READ TOC, GET EVENT STATUS NOTIFICATION and MODE SENSE(10).
 std::uint16_t allocation_length(const Request& cdb) noexcept { return cdb_u16(cdb, 7); }
 
@@ -140,13 +128,6 @@ Reply CdromTarget::handle(const Request& request) {
   return reply;
 }
 
-void CdromTarget::set_inline(Reply& reply, std::span<const std::uint8_t> data) noexcept {
-  const std::size_t n = std::min(data.size(), reply.inline_data.size());
-  std::copy_n(data.begin(), n, reply.inline_data.begin());
-  reply.data_length = static_cast<std::uint32_t>(n);
-  reply.from_medium = false;
-}
-
 // ---- Commands. Each runs only after the dispatcher's checks passed. ----
 
 Sense CdromTarget::test_unit_ready(const Request&, Reply&) { return sense::kGood; }
@@ -168,7 +149,7 @@ Sense CdromTarget::send_diagnostic(const Request&, Reply&) { return sense::kGood
 Sense CdromTarget::prevent_allow_medium_removal(const Request&, Reply&) { return sense::kGood; }
 
 Sense CdromTarget::read_capacity10(const Request&, Reply& reply) {
-  set_inline(reply, mmc::read_capacity_data(slot_.blocks()));
+  reply.set_inline(mmc::read_capacity_data(slot_.blocks()));
   return sense::kGood;
 }
 
@@ -196,7 +177,7 @@ Sense CdromTarget::read_blocks(std::uint32_t lba, std::uint32_t count, Reply& re
 Sense CdromTarget::read_toc(const Request& cdb, Reply& reply) {
   const bool msf = (cdb[1] & 0x02) != 0;
   const auto format = static_cast<mmc::TocFormat>(cdb[9] >> 6);  // old-style format field
-  set_inline(reply, mmc::read_toc_data(format, msf, slot_.blocks()));  // deviations 4 and 12
+  reply.set_inline(mmc::read_toc_data(format, msf, slot_.blocks()));  // deviations 4 and 12
   return sense::kGood;
 }
 
@@ -204,17 +185,17 @@ Sense CdromTarget::get_event_status_notification(const Request& cdb, Reply& repl
   const bool polled = (cdb[1] & 0x01) != 0;
   if (!polled) return sense::kInvalidFieldInCdb;  // deviation 2: one reply only
   if ((cdb[4] & mmc::kMediaClassRequest) == 0) {
-    set_inline(reply, mmc::no_event_data());
+    reply.set_inline(mmc::no_event_data());
     return sense::kGood;
   }
-  set_inline(reply, mmc::media_event_data(event_, slot_.present()));
+  reply.set_inline(mmc::media_event_data(event_, slot_.present()));
   // The event is delivered only if the host asked for more than the 4-byte header (as Java).
   if (allocation_length(cdb) > 4) event_ = mmc::MediaEvent::none;  // deviation 5
   return sense::kGood;
 }
 
 Sense CdromTarget::mode_sense10(const Request&, Reply& reply) {
-  set_inline(reply, mmc::mode_sense10_data());  // deviation 8: cut by the dispatcher
+  reply.set_inline(mmc::mode_sense10_data());  // deviation 8: cut by the dispatcher
   return sense::kGood;
 }
 

@@ -72,7 +72,6 @@ class CdromTarget {
   static const Command* find_command(std::uint8_t opcode) noexcept;
 
   Sense read_blocks(std::uint32_t lba, std::uint32_t count, Reply& reply) noexcept;
-  static void set_inline(Reply& reply, std::span<const std::uint8_t> data) noexcept;
 
   Sense test_unit_ready(const Request& cdb, Reply& reply);
   Sense start_stop_unit(const Request& cdb, Reply& reply);

@@ -50,24 +50,6 @@ inline constexpr std::size_t kFormatListSize = 12;
 inline constexpr std::uint32_t kFormatBlocks144 = 2880;  // 1.44 MB
 inline constexpr std::uint32_t kFormatBlocks720 = 1440;  // 720 KB
 
-std::uint32_t cdb_u32(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u32be();
-}
-std::uint16_t cdb_u16(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u16be();
-}
-
-void set_inline(Reply& reply, std::span<const std::uint8_t> data) noexcept {
-  const std::size_t n = std::min(data.size(), reply.inline_data.size());
-  std::copy_n(data.begin(), n, reply.inline_data.begin());
-  reply.data_length = static_cast<std::uint32_t>(n);
-  reply.from_medium = false;
-}
-
 bool is_write(std::uint8_t opcode) noexcept {
   return opcode == kWrite10 || opcode == kWriteAndVerify10 || opcode == kWrite12;
 }
@@ -261,7 +243,7 @@ Sense FloppyTarget::read_format_capacities(const Request& cdb, std::span<const s
       .u8(0x00)                                                    // 16
       .u8(0x00)                                                    // 17-19: 512
       .u16be(kFloppyBlockSize);
-  set_inline(reply, std::span<const std::uint8_t>(data).first(
+  reply.set_inline(std::span<const std::uint8_t>(data).first(
                         std::min<std::size_t>(data.size(), cdb_u16(cdb, 7))));  // deviation 7
   return sense::kGood;
 }
@@ -272,7 +254,7 @@ Sense FloppyTarget::read_capacity10(const Request&, std::span<const std::uint8_t
   ByteWriter(data)
       .u32be(static_cast<std::uint32_t>(std::min<std::uint64_t>(slot_.blocks() - 1, 0xFFFFFFFF)))
       .u32be(kFloppyBlockSize);  // 4-7: block length 512
-  set_inline(reply, data);
+  reply.set_inline(data);
   return sense::kGood;
 }
 
