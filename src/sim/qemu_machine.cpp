@@ -1,5 +1,6 @@
 // QemuMachine (see qemu_machine.hpp): the QEMU command line, the QMP queue (one write at a
-// time, replies matched by id), the screendump loop, power, input and the CD's NBD link.
+// time, replies matched by id), the screendump loop, power and boot order, input, and the NBD
+// links of the CD and the USB key.
 #include "sim/qemu_machine.hpp"
 
 #include <algorithm>

@@ -1696,6 +1696,20 @@ std::string screen_sha(const Mount& mount) {
   return sha256_hex(ppm_pixels(read_file(mount.path("screen.ppm")), w, h));
 }
 
+// Waits for GRUB's next prompt after typing `command` (one at a time: keys typed
+// while GRUB reads from the disc overflow the guest's keyboard buffer, as on a real PC).
+bool grub_run(const Mount& mount, const std::string& command, std::chrono::seconds limit) {
+  const auto prompts = [&] {
+    const std::string t = read_file(mount.path("screen.txt"));
+    std::size_t n = 0;
+    for (auto at = t.find("grub>"); at != std::string::npos; at = t.find("grub>", at + 1)) ++n;
+    return n;
+  };
+  const std::size_t before = prompts();
+  if (write_control(mount.path("keyboard"), command + "\n") != 0) return false;
+  return wait_until([&] { return prompts() > before; }, limit);
+}
+
 // The CI test: cp a GRUB ISO into the mount, power on, the real BIOS boots it from the
 // virtual CD (every read a SCSI READ over virtual media to the mount), the menu is read through
 // screen.txt, keys move it and type at its prompt, the pixels agree, then eject and power off.
@@ -1766,16 +1780,8 @@ TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
   // One command at a time, each after GRUB's next prompt: keys typed while GRUB reads modules
   // from the disc overflow the guest's keyboard buffer, as on a real PC.
   for (const char* command : {"insmod all_video", "loadfont unicode", "set gfxmode=640x480"}) {
-    const auto prompts = [&] {
-      const std::string t = read_file(mount.path("screen.txt"));
-      std::size_t n = 0;
-      for (auto at = t.find("grub>"); at != std::string::npos; at = t.find("grub>", at + 1)) ++n;
-      return n;
-    };
-    const std::size_t before = prompts();
-    ASSERT_EQ(write_control(mount.path("keyboard"), std::string(command) + "\n"), 0);
-    ASSERT_TRUE(wait_until([&] { return prompts() > before; }, 15s))
-        << command << "\n" << read_file(mount.path("screen.txt"));
+    ASSERT_TRUE(grub_run(mount, command, 15s)) << command << "\n"
+                                               << read_file(mount.path("screen.txt"));
   }
   ASSERT_EQ(write_control(mount.path("keyboard"), "terminal_output gfxterm\n"), 0);
   EXPECT_TRUE(wait_until([&] {
@@ -1830,25 +1836,21 @@ std::string make_key_image(const std::string& dir, const std::string& marker) {
   return std::system(cmd.c_str()) == 0 ? img : std::string();
 }
 
-// Waits for GRUB's next prompt after typing `command` (one at a time: see above).
-bool grub_run(const Mount& mount, const std::string& command, std::chrono::seconds limit) {
-  const auto prompts = [&] {
-    const std::string t = read_file(mount.path("screen.txt"));
-    std::size_t n = 0;
-    for (auto at = t.find("grub>"); at != std::string::npos; at = t.find("grub>", at + 1)) ++n;
-    return n;
-  };
-  const std::size_t before = prompts();
-  if (write_control(mount.path("keyboard"), command + "\n") != 0) return false;
-  return wait_until([&] { return prompts() > before; }, limit);
-}
 
-// Boots the GRUB ISO from the mount until its menu (marker) shows; then 'c' for the prompt.
-void boot_to_grub_prompt(const SimProcess& sim, const Mount& mount, const std::string& marker) {
+// Copies `files` (quoted, space-separated) into the mount, then waits for the guest's CD and for
+// the console connection (the power button goes over it).
+void copy_in(const SimProcess& sim, const Mount& mount, const std::string& files) {
+  ASSERT_EQ(std::system(("cp " + files + " '" + mount.mountpoint() + "/'").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == true; }, 30s))
+      << sim.state().dump();
   ASSERT_TRUE(wait_until([&] {
     const auto s = mount.status();
     return s.is_object() && s["connections"]["console"]["state"] == "up";
   }, 15s));
+}
+
+// Boots the GRUB ISO from the mount until its menu (marker) shows; then 'c' for the prompt.
+void boot_to_grub_prompt(const SimProcess& sim, const Mount& mount, const std::string& marker) {
   ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
   ASSERT_TRUE(wait_until([&] {
     return read_file(mount.path("screen.txt")).find(marker) != std::string::npos;
@@ -1877,15 +1879,12 @@ TEST(MountQemu, UsbKeyFromTheMountIsReadAndWrittenByTheGuest) {
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
   ASSERT_TRUE(mount.mounted()) << mount.error();
-  const std::string cp = "cp '" + iso + "' '" + key + "' '" + mount.mountpoint() + "/'";
-  ASSERT_EQ(std::system(cp.c_str()), 0);
+  ASSERT_NO_FATAL_FAILURE(copy_in(sim, mount, "'" + iso + "' '" + key + "'"));
   // A BIOS enumerates USB at power-on: the key is plugged in before.
-  ASSERT_TRUE(wait_until([&] {
-    const auto m = machine_state(sim);
-    return m["cd"]["inserted"] == true && m["usb"]["inserted"] == true;
-  }, 15s)) << sim.state().dump();
+  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["usb"]["inserted"] == true; }, 15s))
+      << sim.state().dump();
   EXPECT_EQ(machine_state(sim)["usb"]["read_only"], false);
-  boot_to_grub_prompt(sim, mount, marker);
+  ASSERT_NO_FATAL_FAILURE(boot_to_grub_prompt(sim, mount, marker));
 
   // Under SeaBIOS GRUB names the IDE disk hd0 and the USB key hd1 (the CD it booted is cd).
   ASSERT_TRUE(grub_run(mount, "ls", 15s)) << read_file(mount.path("screen.txt"));
@@ -1941,12 +1940,7 @@ TEST(MountQemu, OneTimeBootBootsTheCdOnceWithBootOrderHddFirst) {
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
   ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_EQ(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/'").c_str()), 0);
-  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == true; }, 15s));
-  ASSERT_TRUE(wait_until([&] {
-    const auto s = mount.status();
-    return s.is_object() && s["connections"]["console"]["state"] == "up";
-  }, 15s));
+  ASSERT_NO_FATAL_FAILURE(copy_in(sim, mount, "'" + iso + "'"));
   const auto screen_shows = [&](const std::string& what) {
     return wait_until([&] {
       return read_file(mount.path("screen.txt")).find(what) != std::string::npos;
@@ -1999,16 +1993,12 @@ TEST(MountQemuSlow, DebianNetbootInstallerReachesSelectALanguage) {
   const std::string iso = work.path() + "/di.iso";
   ASSERT_EQ(std::system(("grub-mkrescue -o '" + iso + "' '" + tree + "' >/dev/null 2>&1").c_str()),
             0);
-  SimProcess sim({"--machine", "qemu", "--memory", "512", "--frame-interval", "200"});
+  // Less than about 1 GiB puts the installer in its low memory mode, which skips the language.
+  SimProcess sim({"--machine", "qemu", "--memory", "1024", "--frame-interval", "200"});
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
   ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_EQ(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/'").c_str()), 0);
-  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == true; }, 30s));
-  ASSERT_TRUE(wait_until([&] {
-    const auto s = mount.status();
-    return s.is_object() && s["connections"]["console"]["state"] == "up";
-  }, 15s));
+  ASSERT_NO_FATAL_FAILURE(copy_in(sim, mount, "'" + iso + "'"));
   const auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
   std::string text;
