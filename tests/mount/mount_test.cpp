@@ -1706,7 +1706,10 @@ bool grub_run(const Mount& mount, const std::string& command, std::chrono::secon
     return n;
   };
   const std::size_t before = prompts();
-  if (write_control(mount.path("keyboard"), command + "\n") != 0) return false;
+  if (const int e = write_control(mount.path("keyboard"), command + "\n"); e != 0) {
+    ADD_FAILURE() << "keyboard: " << std::strerror(e);
+    return false;
+  }
   return wait_until([&] { return prompts() > before; }, limit);
 }
 
@@ -1892,8 +1895,9 @@ TEST(MountQemu, UsbKeyFromTheMountIsReadAndWrittenByTheGuest) {
   EXPECT_NE(text.find("(hd1)"), std::string::npos) << text;
   const auto reads_before = machine_state(sim)["usb"]["nbd_reads"].get<std::uint64_t>();
   // (The file's name avoids the glyphs screen.txt cannot read.)
-  ASSERT_TRUE(grub_run(mount, "cat (hd1)/ilofs-key", 15s))
-      << read_file(mount.path("screen.txt")) << machine_state(sim).dump();
+  ASSERT_TRUE(grub_run(mount, "cat (hd1)/ilofs-key", 45s))
+      << read_file(mount.path("screen.txt")) << machine_state(sim).dump() << "\n"
+      << sim.state()["usb"].dump();
   text = read_file(mount.path("screen.txt"));
   EXPECT_NE(text.find("grub> cat (hd1)/ilofs-key\n" + key_marker), std::string::npos) << text;
   const auto usb = machine_state(sim)["usb"];
@@ -1902,7 +1906,7 @@ TEST(MountQemu, UsbKeyFromTheMountIsReadAndWrittenByTheGuest) {
 
   // save_env rewrites the 1 KiB block in place: WRITE(10) to the mount, then in key.img.
   ASSERT_TRUE(grub_run(mount, "set ILOFS=PASSED", 10s));
-  ASSERT_TRUE(grub_run(mount, "save_env -f (hd1)/grubenv ILOFS", 15s))
+  ASSERT_TRUE(grub_run(mount, "save_env -f (hd1)/grubenv ILOFS", 45s))
       << read_file(mount.path("screen.txt"));
   EXPECT_TRUE(wait_until([&] {
     return read_file(mount.path("key.img")).find("ILOFS=PASSED\n") != std::string::npos;
@@ -1912,10 +1916,16 @@ TEST(MountQemu, UsbKeyFromTheMountIsReadAndWrittenByTheGuest) {
   EXPECT_EQ(written["nbd_errors"], 0) << written.dump();
   EXPECT_GE(sim.state()["usb"]["writes_completed"].get<std::uint64_t>(), 1u);
 
-  // rm unplugs it from the guest.
+  // rm unplugs it from the guest; a read-only file is plugged in as a read-only device.
   ASSERT_EQ(::unlink(mount.path("key.img").c_str()), 0);
   EXPECT_TRUE(wait_until([&] { return machine_state(sim)["usb"]["inserted"] == false; }, 10s))
       << machine_state(sim).dump();
+  ASSERT_EQ(::chmod(key.c_str(), 0444), 0);
+  ASSERT_EQ(::symlink(key.c_str(), mount.path("ro.img").c_str()), 0) << std::strerror(errno);
+  EXPECT_TRUE(wait_until([&] {
+    const auto u = machine_state(sim)["usb"];
+    return u["inserted"] == true && u["read_only"] == true;
+  }, 15s)) << machine_state(sim).dump();
   ASSERT_EQ(write_control(mount.path("power"), "hold"), 0);
   EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 5s));
   EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
