@@ -12,15 +12,12 @@ import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_support import ROOT, cpu_ticks, mounted, wait
+
 BUILD = os.path.join(ROOT, "build-release")
-SIM = os.path.join(BUILD, "src/sim/ilo-sim")
-ILOFS = os.path.join(BUILD, "src/fs/ilofs")
-ILOFS_RC = os.path.join(BUILD, "src/rcd/ilofs-rc")
 GIB = 1 << 30
 
 
@@ -42,18 +39,6 @@ def sim_post(port, path):
         return r.status
 
 
-def wait(pred, limit, what):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        try:
-            if pred():
-                return
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"bench: timed out waiting for {what}")
-
-
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -72,12 +57,6 @@ def pss_kib(pid):
     return 0
 
 
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
 def pid_of(name, parent=None):
     out = subprocess.run(["pgrep", "-n", "-x", name] + (["-P", str(parent)] if parent else []),
                          capture_output=True, text=True).stdout.split()
@@ -91,25 +70,8 @@ def timed_cp(src, dst_dir):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="ilofs-bench-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
-    mnt = os.path.join(work, "mnt")
-    os.makedirs(mnt)
-    sim = subprocess.Popen([SIM, "--https-port", "0", "--rc-port", "0", "--vm-port", "0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        ready = json.loads(sim.stdout.readline())
-        port = ready["https_port"]
-        passfile = os.path.join(work, "password")
-        with open(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write("ilo-sim-password\n")
-        env = dict(os.environ, ILOFS_RC=ILOFS_RC)
-        ilofs = subprocess.Popen([ILOFS, "-f", "-o",
-                                  f"passfile={passfile},fingerprint={ready['fingerprint']},"
-                                  f"cache={work}/cache", f"127.0.0.1:{port}", mnt],
-                                 env=env, stderr=subprocess.DEVNULL)
-        wait(lambda: os.path.ismount(mnt), 15, "the mount")
-        wait(lambda: json.load(open(f"{mnt}/status"))["connections"]["console"]["state"] == "up",
-             15, "the console")
+    with mounted(BUILD, "ilofs-bench-") as m:
+        work, mnt, ilofs, port = m.work, m.mnt, m.ilofs, m.https_port
         rc_pid = pid_of("ilofs-rc", ilofs.pid)
 
         # 1. cp of 1 GiB into the mount vs into a plain directory on the same file system.
@@ -210,15 +172,6 @@ def main():
         after = cpu_ticks(ilofs.pid) + (cpu_ticks(rc_pid) if rc_pid else 0)
         print(f"CPU of ilofs + ilofs-rc over {seconds} s, static screen, no media: "
               f"{100.0 * (after - before) / hz / seconds:.2f}% of one core")
-
-        subprocess.run(["fusermount3", "-u", mnt], check=False)
-        ilofs.wait(timeout=20)
-    finally:
-        if os.path.ismount(mnt):
-            subprocess.run(["fusermount3", "-u", "-z", mnt], check=False)
-        sim.terminate()
-        sim.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

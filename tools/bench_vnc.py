@@ -12,37 +12,15 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_support import ROOT, cpu_ticks, mounted, wait
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build-release")
-SIM = os.path.join(BUILD, "src/sim/ilo-sim")
-ILOFS = os.path.join(BUILD, "src/fs/ilofs")
-ILOFS_RC = os.path.join(BUILD, "src/rcd/ilofs-rc")
 WINDOW = 10.0  # seconds per measurement
 FRAME_MS = 50  # the simulator's frame interval
-
-
-def wait(pred, limit, what):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        try:
-            if pred():
-                return
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"bench: timed out waiting for {what}")
-
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def free_port():
@@ -128,28 +106,11 @@ def typist(mnt, stop):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="ilofs-bench-vnc-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
-    mnt = os.path.join(work, "mnt")
-    os.makedirs(mnt)
-    sim = subprocess.Popen([SIM, "--https-port", "0", "--rc-port", "0", "--vm-port", "0",
-                            "--frame-interval", str(FRAME_MS)],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    ilofs = None
-    try:
-        ready = json.loads(sim.stdout.readline())
-        passfile = os.path.join(work, "password")
-        with open(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
-            f.write("ilo-sim-password\n")
-        vnc_port = free_port()
-        env = dict(os.environ, ILOFS_RC=ILOFS_RC)
-        ilofs = subprocess.Popen([ILOFS, "-f", "-o",
-                                  f"passfile={passfile},fingerprint={ready['fingerprint']},"
-                                  f"cache={work}/cache,vnc=127.0.0.1:{vnc_port}",
-                                  f"127.0.0.1:{ready['https_port']}", mnt],
-                                 env=env, stderr=subprocess.DEVNULL)
-        wait(lambda: os.path.ismount(mnt), 15, "the mount")
+    vnc_port = free_port()
+    with mounted(BUILD, "ilofs-bench-vnc-", sim_args=("--frame-interval", str(FRAME_MS)),
+                 options=f"vnc=127.0.0.1:{vnc_port}") as m:
+        mnt = m.mnt
         status = lambda: json.load(open(f"{mnt}/status"))
-        wait(lambda: status()["connections"]["console"]["state"] == "up", 15, "the console")
         time.sleep(3)  # past the boot banner, at the prompt
         rc_pid = status()["companion"]["pid"]
         stop = threading.Event()
@@ -178,16 +139,6 @@ def main():
               f"{watched * 100:.2f} % of a core with one VNC viewer ({updates:.1f} updates/s, "
               f"ZRLE); without a viewer ({fps_alone:.1f} frames/s): {alone * 100:.2f} %; "
               f"ratio {watched / alone if alone > 0 else float('inf'):.2f}")
-    finally:
-        if ilofs:
-            subprocess.run(["fusermount3", "-u", mnt], stderr=subprocess.DEVNULL)
-            try:
-                ilofs.wait(10)
-            except subprocess.TimeoutExpired:
-                ilofs.kill()
-        sim.terminate()
-        sim.wait()
-        subprocess.run(["rm", "-rf", work])
 
 
 if __name__ == "__main__":

@@ -6,23 +6,11 @@
 #include "fs/errno_map.hpp"
 #include "fs/log.hpp"
 #include "ribcl/boot_device.hpp"
-#include "ribcl/ribcl_error.hpp"
 #include "ribcl/ribcl_reply.hpp"
 #include "ribcl/ribcl_request.hpp"
 #include "session/session_owner.hpp"
 
 namespace ilo::fs {
-namespace {
-
-// The iLO refused or answered nonsense: EIO. A transport failure keeps its own errno.
-int errno_of(std::error_code ec) {
-  if (ec.category() == ribcl::ribcl_category() || ec == session::SessionError::wrong_credentials ||
-      ec == session::SessionError::protocol)
-    return EIO;
-  return to_errno(ec);
-}
-
-}  // namespace
 
 int BootFile::write(std::string_view text) {
   std::string_view word = text;
@@ -39,7 +27,7 @@ int BootFile::write(std::string_view text) {
   if (!owner_) return fail(ENOTCONN, "boot: no iLO session");
   std::string reply, error;
   const auto ec = owner_->ribcl(ribcl::set_one_time_boot(*device), reply, error);
-  if (ec) return fail(errno_of(ec), "boot " + std::string(word) + ": " + error);
+  if (ec) return fail(ribcl_to_errno(ec), "boot " + std::string(word) + ": " + error);
   log_info("boot: the next boot is from " + std::string(word) + " (SET_ONE_TIME_BOOT " +
            std::string(ribcl::ribcl_boot_name(*device)) + ")");
   succeed(word);
@@ -50,7 +38,7 @@ int BootFile::read(std::string& out) {
   if (!owner_) return fail(ENOTCONN, "boot: no iLO session");
   std::string reply, error;
   const auto ec = owner_->ribcl(ribcl::get_one_time_boot(), reply, error);
-  if (ec) return fail(errno_of(ec), "boot: reading the one-time boot: " + error);
+  if (ec) return fail(ribcl_to_errno(ec), "boot: reading the one-time boot: " + error);
   auto device = ribcl::parse_one_time_boot(reply);
   if (!device) {
     return fail(EIO, "boot: reading the one-time boot: unexpected answer: " + device.detail());

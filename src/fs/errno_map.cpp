@@ -4,6 +4,9 @@
 
 #include <cerrno>
 
+#include "ribcl/ribcl_error.hpp"
+#include "session/session_owner.hpp"
+
 namespace ilo::fs {
 
 int to_errno(std::error_code ec) noexcept {
@@ -16,6 +19,13 @@ int to_errno(std::error_code ec) noexcept {
     return condition.value();
   }
   return EIO;
+}
+
+int ribcl_to_errno(std::error_code ec) noexcept {
+  if (ec.category() == ribcl::ribcl_category() || ec == session::SessionError::wrong_credentials ||
+      ec == session::SessionError::protocol)
+    return EIO;
+  return to_errno(ec);
 }
 
 }  // namespace ilo::fs

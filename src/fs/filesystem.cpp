@@ -638,6 +638,16 @@ bool in_root(fuse_req_t req, fuse_ino_t parent) {
   return false;
 }
 
+// What create and symlink may add: an image name, else EPERM and the rule in the log.
+bool image_name_or_refuse(fuse_req_t req, std::string_view verb, const char* name) {
+  if (is_image_name(name)) return true;
+  log_warning("cannot " + std::string(verb) + " " + name +
+              ": only NAME.iso (CD-ROM) and NAME.img (USB key) images, named in UTF-8, can be "
+              "put here");
+  fuse_reply_err(req, EPERM);
+  return false;
+}
+
 void reply_entry(fuse_req_t req, Impl& fs, fuse_ino_t ino) {
   fuse_entry_param e{};
   const int err = fs.attr_of(ino, e.attr);
@@ -887,13 +897,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mod
     op_open(req, control_by_name(name)->ino, fi);
     return;
   }
-  if (!is_image_name(name)) {
-    log_warning(std::string("cannot create ") + name +
-                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images, named in UTF-8, can be "
-                "put here");
-    fuse_reply_err(req, EPERM);
-    return;
-  }
+  if (!image_name_or_refuse(req, "create", name)) return;
   auto handle = std::make_unique<Handle>();
   fuse_ino_t ino = 0;
   {
@@ -1115,13 +1119,7 @@ void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char*
     fuse_reply_err(req, EEXIST);
     return;
   }
-  if (!is_image_name(name)) {
-    log_warning(std::string("cannot link ") + name +
-                ": only NAME.iso (CD-ROM) and NAME.img (USB key) images, named in UTF-8, can be "
-                "put here");
-    fuse_reply_err(req, EPERM);
-    return;
-  }
+  if (!image_name_or_refuse(req, "link", name)) return;
   if (link[0] != '/') {
     log_warning(std::string("cannot link ") + name + " to '" + link +
                 "': give an absolute path (ln -s /path/to/image.iso MOUNTPOINT/)");

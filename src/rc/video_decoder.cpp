@@ -58,6 +58,16 @@ constexpr std::array<std::uint8_t, 256> kTailZeros = [] {
   return t;
 }();
 
+// The zero-run rule over one more byte `b`, from the zeros counted so far in `run`: false if `b`
+// completes a run of more than kMaxDataZeroRun zero bits (`run` unchanged), else true with
+// `run` counted on past `b`.
+constexpr bool zero_run_continues(unsigned& run, std::uint8_t b) noexcept {
+  const unsigned through = run + kLeadZeros[b];
+  if (through > kMaxDataZeroRun) return false;
+  run = b ? kTailZeros[b] : through;
+  return true;
+}
+
 // Fatal-state bit counts at which the Java client sends a refresh request (#fatal-state), expressed
 // as the count before the bit is consumed; the last one also sets the count back to 41.
 constexpr std::array<std::uint32_t, 4> kRefreshAt = {40, 11680, 119999, 11999999};
@@ -752,12 +762,10 @@ struct VideoDecoder::State {
       // Byte by byte up to the next word boundary (or the end).
       for (const std::size_t stop_at = std::min(n, i + 8); i < stop_at; ++i) {
         const std::uint8_t b = data[i];
-        const unsigned run = zr + kLeadZeros[b];
-        if (run > kMaxDataZeroRun) {
+        if (!zero_run_continues(zr, b)) {
           zero_run_end = zr;
           return i;
         }
-        zr = b ? kTailZeros[b] : run;
         mirrored[i] = BitReader::kReverse[b];
       }
     }
@@ -854,13 +862,10 @@ struct VideoDecoder::State {
   // Whole bytes in the fatal state: only the zero-run rule can leave it.
   std::size_t fatal_bytes(const std::uint8_t* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint8_t b = data[i];
-      const unsigned run = zero_run + kLeadZeros[b];
-      if (run > kMaxDataZeroRun) {
+      if (!zero_run_continues(zero_run, data[i])) {
         state = kHunt;
         return i;
       }
-      zero_run = b ? kTailZeros[b] : run;
       ++byte_index;
       fatal_bits(8);
     }

@@ -17,6 +17,7 @@
 #include "rc/server_handshake.hpp"
 #include "sim/command_connection.hpp"
 #include "sim/console_connection.hpp"
+#include "sim/tcp_listener.hpp"
 
 namespace ilo::sim {
 namespace {
@@ -164,16 +165,8 @@ std::error_code ConsoleServer::listen(const asio::ip::tcp::endpoint& endpoint) {
   if (hub_->acceptor.is_open()) return asio::error::already_open;
   if (const auto replay_error = load_replay(); replay_error) return replay_error;
   auto& acceptor = hub_->acceptor;
-  std::error_code ec;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    std::error_code ignored;
-    acceptor.close(ignored);
-    return ec;
-  }
+  std::error_code ec = open_listener(acceptor, endpoint);
+  if (ec) return ec;
   port_ = acceptor.local_endpoint(ec).port();
   asio::co_spawn(io_, accept_loop(hub_), asio::detached);
   return {};

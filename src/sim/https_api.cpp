@@ -166,8 +166,8 @@ struct HttpsApi::Impl {
   void post_ribcl(const httplib::Request& req, httplib::Response& res);
   void sim_password(const httplib::Request& req, httplib::Response& res);
   void sim_state(httplib::Response& res);
-  void sim_vm_read_all(httplib::Response& res);
-  void sim_usb_read_all(httplib::Response& res);
+  // POST /sim/vm/read-all and /sim/usb/read-all: `start` is the drive's hook.
+  void sim_read_all(httplib::Response& res, const std::function<bool()>& start);
   void sim_fault(const httplib::Request& req, httplib::Response& res);
   void sim_usb_write(const httplib::Request& req, httplib::Response& res);
   void sim_resolution(const httplib::Request& req, httplib::Response& res);
@@ -227,10 +227,12 @@ void HttpsApi::Impl::routes() {
   s.Post("/sim/resolution", [this](const httplib::Request& req, httplib::Response& res) {
     sim_resolution(req, res);
   });
-  s.Post("/sim/vm/read-all",
-         [this](const httplib::Request&, httplib::Response& res) { sim_vm_read_all(res); });
-  s.Post("/sim/usb/read-all",
-         [this](const httplib::Request&, httplib::Response& res) { sim_usb_read_all(res); });
+  s.Post("/sim/vm/read-all", [this](const httplib::Request&, httplib::Response& res) {
+    sim_read_all(res, hooks.vm_read_all);
+  });
+  s.Post("/sim/usb/read-all", [this](const httplib::Request&, httplib::Response& res) {
+    sim_read_all(res, hooks.usb_read_all);
+  });
   s.Post("/sim/usb/write", [this](const httplib::Request& req, httplib::Response& res) {
     sim_usb_write(req, res);
   });
@@ -467,21 +469,10 @@ void HttpsApi::Impl::sim_state(httplib::Response& res) {
   reply(res, 200, dump(state), "application/json");
 }
 
-void HttpsApi::Impl::sim_vm_read_all(httplib::Response& res) {
+void HttpsApi::Impl::sim_read_all(httplib::Response& res, const std::function<bool()>& start) {
   bool started = false;
   try {
-    started = hooks.vm_read_all && hooks.vm_read_all();
-  } catch (...) {
-    started = false;
-  }
-  reply(res, started ? 202 : 409, dump(OrderedJson{{"started", started ? 1 : 0}}),
-        "application/json");
-}
-
-void HttpsApi::Impl::sim_usb_read_all(httplib::Response& res) {
-  bool started = false;
-  try {
-    started = hooks.usb_read_all && hooks.usb_read_all();
+    started = start && start();
   } catch (...) {
     started = false;
   }

@@ -28,14 +28,13 @@ std::string sense_hex(vm::Sense s) {
 
 }  // namespace
 
-class UsbDrive::Connection final : public VmConnectionIo,
-                                   public std::enable_shared_from_this<Connection> {
+class UsbDrive::Connection final : public VmInitiatorConnection<vm::FloppyInitiator> {
  public:
   Connection(UsbDrive& drive, tcp::socket socket, vm::DeviceType device)
-      : VmConnectionIo(std::move(socket), drive.ctx_.faults.open(Channel::usb)),
+      : VmInitiatorConnection(std::move(socket), drive.ctx_.faults.open(Channel::usb),
+                              {.hash = drive.hashing_}, drive.timeouts_.request_timeout),
         drive_(drive),
-        device_(device),
-        initiator_(vm::FloppyInitiator::Options{.hash = drive.hashing_}) {}
+        device_(device) {}
 
   void start(std::array<std::uint8_t, 4> response) {
     output_.assign(response.begin(), response.end());
@@ -43,79 +42,56 @@ class UsbDrive::Connection final : public VmConnectionIo,
     asio::co_spawn(socket_.get_executor(), run(shared_from_this()), asio::detached);
   }
 
-  void pump() override {
-    if (closed_ || !serving_ || writing_) return;
-    if (initiator_.phase() == vm::FloppyInitiator::Phase::idle) {
-      deadline_.reset();
-      settle();
-      const auto now = Clock::now();
-      if (!drive_.writes_.empty() && !drive_.writing_) {
-        auto& w = drive_.writes_.front();
-        if (initiator_.write(w.lba, w.data)) {
-          drive_.writing_ = true;
-        } else {
-          drive_.finish_write({UsbWriteOutcome::Status::no_medium, {}, "no medium"});
-          return pump();
-        }
-      } else if (!drive_.block_reads_.empty() && !drive_.block_reading_) {
-        const auto& r = drive_.block_reads_.front();
-        if (initiator_.read_blocks(r.lba, r.count)) {
-          drive_.block_reading_ = true;
-        } else {
-          drive_.finish_block_read(false, {});
-          return pump();
-        }
-      } else if (drive_.read_wanted_ && initiator_.disk().present) {
-        drive_.read_wanted_ = false;
-        reading_ = initiator_.read_all();
-      } else if (now - last_activity_ >= drive_.timeouts_.poll_interval) {
-        initiator_.poll();
-        last_activity_ = now;
-      }
-    }
-    auto output = initiator_.take_output();
-    if (!output) return;
-    writing_ = true;
-    output_ = std::move(*output);  // a member, as one output is in flight at a time
-    asio::co_spawn(socket_.get_executor(), write_output(shared_from_this()), asio::detached);
-  }
-
   [[nodiscard]] bool reading() const noexcept { return reading_; }
   [[nodiscard]] vm::DeviceType device() const noexcept { return device_; }
-  [[nodiscard]] const vm::FloppyInitiator& initiator() const noexcept { return initiator_; }
 
  private:
   void on_close(bool abnormal) override { drive_.on_closed(*this, abnormal); }
 
-  void on_received(std::span<const std::uint8_t> bytes) override {
-    initiator_.feed(bytes);
-    last_activity_ = Clock::now();
-    after_feed();
-    if (!close_if_ended(initiator_)) pump();
+  bool start_next_job(Clock::time_point now) override {
+    if (!drive_.writes_.empty() && !drive_.writing_) {
+      auto& w = drive_.writes_.front();
+      if (initiator_.write(w.lba, w.data)) {
+        drive_.writing_ = true;
+      } else {
+        drive_.finish_write({UsbWriteOutcome::Status::no_medium, {}, "no medium"});
+        pump();
+        return false;
+      }
+    } else if (!drive_.block_reads_.empty() && !drive_.block_reading_) {
+      const auto& r = drive_.block_reads_.front();
+      if (initiator_.read_blocks(r.lba, r.count)) {
+        drive_.block_reading_ = true;
+      } else {
+        drive_.finish_block_read(false, {});
+        pump();
+        return false;
+      }
+    } else if (drive_.read_wanted_ && initiator_.disk().present) {
+      drive_.read_wanted_ = false;
+      reading_ = initiator_.read_all();
+    } else {
+      poll_when_quiet(now, drive_.timeouts_.poll_interval);
+    }
+    return true;
   }
 
-  asio::awaitable<void> run(std::shared_ptr<Connection> self) {
+  bool take_output(std::vector<std::uint8_t>& out) override {
+    auto output = initiator_.take_output();  // the request, with a WRITE's data-out
+    if (!output) return false;
+    out = std::move(*output);
+    return true;
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<VmConnectionIo> self) {
     const bool sent = co_await send(output_);
     writing_ = false;
-    if (!sent) co_return;
-    serving_ = true;
-    last_activity_ = Clock::now();
-    initiator_.enumerate();
-    pump();
-    co_await read_loop();
+    if (sent) co_await serve();
     (void)self;
   }
 
-  asio::awaitable<void> write_output(std::shared_ptr<Connection> self) {
-    const bool ok = co_await send(output_);
-    writing_ = false;
-    if (!ok) co_return;
-    deadline_ = Clock::now() + drive_.timeouts_.request_timeout;
-    self->pump();
-  }
-
   // Accounts reads and notices finished jobs.
-  void after_feed() {
+  void after_feed() override {
     const std::uint64_t read = initiator_.bytes_read();
     if (read < bytes_read_seen_) bytes_read_seen_ = 0;
     drive_.stats_.bytes_read_total += read - bytes_read_seen_;
@@ -158,7 +134,7 @@ class UsbDrive::Connection final : public VmConnectionIo,
     }
   }
 
-  void settle() {
+  void settle() override {
     const auto& disk = initiator_.disk();
     drive_.medium_seen(disk.present, disk.blocks, disk.present && initiator_.write_protected());
     const std::string status =
@@ -171,11 +147,7 @@ class UsbDrive::Connection final : public VmConnectionIo,
 
   UsbDrive& drive_;
   vm::DeviceType device_;
-  vm::FloppyInitiator initiator_;
-  std::vector<std::uint8_t> output_;  // the request (and data-out) being written
-  bool writing_ = false;
   bool reading_ = false;
-  Clock::time_point last_activity_{};
   std::string shown_status_;
   std::uint64_t bytes_read_seen_ = 0;
   std::uint64_t bytes_written_seen_ = 0;

@@ -1,14 +1,16 @@
 // The Asio shell both virtual-media connections of ilo-sim share (the CD's in vm_server.cpp, the
 // floppy/USB key's in usb_drive.cpp): sending through the channel's FaultInjector (corrupt,
-// stall, drop), the read loop, the deadline, and closing once. What is sent and what received bytes mean
-// (the initiator, jobs, what a deadline is for, statistics) stay with each connection.
+// stall, drop), the read loop, the deadline, closing once, and (VmInitiatorConnection) driving an
+// initiator: feed it, write its requests one at a time, poll when quiet. Which job runs next, the
+// handshake and the statistics stay with each connection.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <span>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -24,7 +26,7 @@
 
 namespace ilo::sim {
 
-class VmConnectionIo {
+class VmConnectionIo : public std::enable_shared_from_this<VmConnectionIo> {
  public:
   VmConnectionIo(const VmConnectionIo&) = delete;
   VmConnectionIo& operator=(const VmConnectionIo&) = delete;
@@ -82,6 +84,87 @@ class VmConnectionIo {
 
  private:
   std::string close_reason_;
+};
+
+// A connection that serves one initiator (vm::Initiator or vm::FloppyInitiator) once accepted:
+// one request in flight at a time, the reply deadline armed when it is out, a poll after
+// poll_interval without traffic. The connection chooses the next job and reports what happened.
+template <class Initiator>
+class VmInitiatorConnection : public VmConnectionIo {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Starts the next job when the initiator is idle and writes its next request, if any.
+  void pump() final {
+    if (closed_ || !serving_ || writing_) return;
+    if (initiator_.phase() == Initiator::Phase::idle) {
+      deadline_.reset();
+      settle();
+      if (!start_next_job(Clock::now())) return;
+    }
+    if (!take_output(output_)) return;
+    writing_ = true;
+    asio::co_spawn(socket_.get_executor(), write_output(shared_from_this()), asio::detached);
+  }
+
+  [[nodiscard]] const Initiator& initiator() const noexcept { return initiator_; }
+
+ protected:
+  VmInitiatorConnection(asio::ip::tcp::socket socket, FaultInjector faults,
+                        typename Initiator::Options options,
+                        std::chrono::milliseconds request_timeout)
+      : VmConnectionIo(std::move(socket), std::move(faults)),
+        initiator_(options),
+        request_timeout_(request_timeout) {}
+
+  // The initiator is idle: show what the drive holds if that changed.
+  virtual void settle() = 0;
+  // The initiator is idle: start what is wanted next. False if pump() has nothing more to do.
+  virtual bool start_next_job(Clock::time_point now) = 0;
+  // The initiator's next bytes to write into `out`; false if it has none.
+  virtual bool take_output(std::vector<std::uint8_t>& out) = 0;
+  // After each feed: account progress, notice finished jobs.
+  virtual void after_feed() = 0;
+
+  // Polls the drive (a medium change shows) once nothing was heard for `interval`.
+  void poll_when_quiet(Clock::time_point now, Clock::duration interval) {
+    if (now - last_activity_ < interval) return;
+    initiator_.poll();
+    last_activity_ = now;
+  }
+
+  // The connection is accepted: enumerate the medium, then read until it closes.
+  asio::awaitable<void> serve() {
+    serving_ = true;
+    last_activity_ = Clock::now();
+    initiator_.enumerate();
+    pump();
+    co_await read_loop();
+  }
+
+  Initiator initiator_;
+  std::vector<std::uint8_t> output_;  // the bytes being written (the injector may corrupt them)
+  bool writing_ = false;              // one write in flight at a time
+  Clock::time_point last_activity_{};
+
+ private:
+  void on_received(std::span<const std::uint8_t> bytes) final {
+    initiator_.feed(bytes);
+    last_activity_ = Clock::now();
+    after_feed();
+    if (!close_if_ended(initiator_)) pump();
+  }
+
+  asio::awaitable<void> write_output(std::shared_ptr<VmConnectionIo> self) {
+    const bool ok = co_await send(output_);
+    writing_ = false;
+    if (!ok) co_return;
+    deadline_ = Clock::now() + request_timeout_;
+    pump();  // the reply may have arrived while this coroutine waited to resume
+    (void)self;
+  }
+
+  std::chrono::milliseconds request_timeout_;
 };
 
 }  // namespace ilo::sim

@@ -12,6 +12,7 @@
 
 #include "bytes/hex.hpp"
 #include "rc/optional_features.hpp"
+#include "sim/tcp_listener.hpp"
 #include "sim/vm_connection_io.hpp"
 #include "vm/initiator.hpp"
 #include "vm/mmc_data.hpp"
@@ -36,63 +37,50 @@ std::string status_of(const vm::Initiator::Disc& disc) {
 
 // ---- Connection ----
 
-class VmServer::Connection final : public VmConnectionIo,
-                                   public std::enable_shared_from_this<Connection> {
+class VmServer::Connection final : public VmInitiatorConnection<vm::Initiator> {
  public:
   Connection(VmServer& server, tcp::socket socket)
-      : VmConnectionIo(std::move(socket), server.ctx_.faults.open(Channel::vm)),
-        server_(server),
-        initiator_(vm::Initiator::Options{.hash = server.hashing_}) {}
+      : VmInitiatorConnection(std::move(socket), server.ctx_.faults.open(Channel::vm),
+                              {.hash = server.hashing_}, server.options_.request_timeout),
+        server_(server) {}
 
   void start() {
     deadline_ = Clock::now() + server_.options_.handshake_timeout;
     asio::co_spawn(socket_.get_executor(), run(shared_from_this()), asio::detached);
   }
 
-  void pump() override {
-    if (closed_ || !serving_ || writing_) return;
-    if (initiator_.phase() == vm::Initiator::Phase::idle) {
-      deadline_.reset();
-      settle();
-      const auto now = Clock::now();
-      if (server_.eject_wanted_) {
-        server_.eject_wanted_ = false;
-        server_.read_wanted_ = false;
-        initiator_.eject();
-      } else if (!server_.block_reads_.empty() && !server_.block_read_busy_) {
-        const auto& r = server_.block_reads_.front();
-        if (initiator_.read_blocks(r.lba, r.count)) {
-          server_.block_read_busy_ = true;
-        } else {  // no disc, or not within it
-          server_.fail_block_reads();
-          return;
-        }
-      } else if (server_.read_wanted_ && initiator_.disc().present) {
-        if (initiator_.read_disc()) begin_read();
-      } else if (now - last_activity_ >= server_.options_.poll_interval) {
-        initiator_.poll();
-        last_activity_ = now;
-      }
-    }
-    auto request = initiator_.take_request();
-    if (!request) return;
-    writing_ = true;
-    asio::co_spawn(socket_.get_executor(), write_request(shared_from_this(), *request),
-                   asio::detached);
-  }
-
-  [[nodiscard]] const vm::Initiator& initiator() const noexcept { return initiator_; }
   [[nodiscard]] bool reading_disc() const noexcept { return reading_disc_; }
 
  private:
   // The server forgets the connection.
   void on_close(bool abnormal) override { server_.on_closed(*this, abnormal); }
 
-  void on_received(std::span<const std::uint8_t> bytes) override {
-    initiator_.feed(bytes);
-    last_activity_ = Clock::now();
-    after_feed();
-    if (!close_if_ended(initiator_)) pump();
+  bool start_next_job(Clock::time_point now) override {
+    if (server_.eject_wanted_) {
+      server_.eject_wanted_ = false;
+      server_.read_wanted_ = false;
+      initiator_.eject();
+    } else if (!server_.block_reads_.empty() && !server_.block_read_busy_) {
+      const auto& r = server_.block_reads_.front();
+      if (initiator_.read_blocks(r.lba, r.count)) {
+        server_.block_read_busy_ = true;
+      } else {  // no disc, or not within it
+        server_.fail_block_reads();
+        return false;
+      }
+    } else if (server_.read_wanted_ && initiator_.disc().present) {
+      if (initiator_.read_disc()) begin_read();
+    } else {
+      poll_when_quiet(now, server_.options_.poll_interval);
+    }
+    return true;
+  }
+
+  bool take_output(std::vector<std::uint8_t>& out) override {
+    const auto request = initiator_.take_request();
+    if (!request) return false;
+    out.assign(request->begin(), request->end());
+    return true;
   }
 
   // After an eject the client closes without DISCONNECT (docs/virtual-media.md#disconnect):
@@ -106,23 +94,18 @@ class VmServer::Connection final : public VmConnectionIo,
       VmConnectionIo::on_read_failed(ec);
   }
 
-  asio::awaitable<void> run(std::shared_ptr<Connection> self) {
+  asio::awaitable<void> run(std::shared_ptr<VmConnectionIo> self) {
     std::error_code ec;
     vm::ConnectRequestBytes bytes{};
-    co_await asio::async_read(socket_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_read(socket_, asio::buffer(bytes),
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) co_return;
     if (ec) {
       close("connection closed before its connect request", false);
       co_return;
     }
     deadline_.reset();
-    if (!co_await handshake(bytes)) co_return;
-
-    serving_ = true;
-    last_activity_ = Clock::now();
-    initiator_.enumerate();
-    pump();
-    co_await read_loop();
+    if (co_await handshake(bytes)) co_await serve();
     (void)self;
   }
 
@@ -167,18 +150,9 @@ class VmServer::Connection final : public VmConnectionIo,
       if (co_await send(refusal)) close("connect request refused", false);
       co_return false;
     }
-    server_.on_accepted(shared_from_this());
+    server_.on_accepted(std::static_pointer_cast<Connection>(shared_from_this()));
     auto accept = vm::build_connect_accept(kServerVersion);
     co_return co_await send(accept);
-  }
-
-  asio::awaitable<void> write_request(std::shared_ptr<Connection> self, vm::Request request) {
-    request_ = request;
-    const bool ok = co_await send(request_);
-    writing_ = false;
-    if (!ok) co_return;
-    deadline_ = Clock::now() + server_.options_.request_timeout;
-    self->pump();  // the reply may have arrived while this coroutine waited to resume
   }
 
   void begin_read() {
@@ -191,7 +165,7 @@ class VmServer::Connection final : public VmConnectionIo,
   }
 
   // Accounts read progress and notices the end of a whole-disc read.
-  void after_feed() {
+  void after_feed() override {
     const std::uint64_t read = initiator_.bytes_read();
     if (read < bytes_read_seen_) bytes_read_seen_ = 0;  // a new read started from zero
     server_.stats_.bytes_read_total += read - bytes_read_seen_;
@@ -220,7 +194,7 @@ class VmServer::Connection final : public VmConnectionIo,
   }
 
   // The initiator is idle: show what the drive holds if that changed.
-  void settle() {
+  void settle() override {
     const std::string status = status_of(initiator_.disc());
     if (status == shown_status_) return;
     shown_status_ = status;
@@ -234,11 +208,6 @@ class VmServer::Connection final : public VmConnectionIo,
   }
 
   VmServer& server_;
-  vm::Initiator initiator_;
-  vm::Request request_{};  // the request being written (the injector may corrupt it)
-
-  bool writing_ = false;
-  Clock::time_point last_activity_{};
   std::string shown_status_;
   bool reading_disc_ = false;
   Clock::time_point read_started_{};
@@ -263,19 +232,8 @@ VmServer::VmServer(asio::io_context& io, SimContext& ctx, Options options)
 VmServer::~VmServer() { stop(); }
 
 std::error_code VmServer::listen(const tcp::endpoint& endpoint) {
-  std::error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  // Accepted sockets inherit it; set before listen() so the window scale allows it.
-  if (!ec && options_.receive_buffer_bytes > 0)
-    acceptor_.set_option(asio::socket_base::receive_buffer_size(options_.receive_buffer_bytes), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    std::error_code ignored;
-    acceptor_.close(ignored);
-    return ec;
-  }
+  std::error_code ec = open_listener(acceptor_, endpoint, options_.receive_buffer_bytes);
+  if (ec) return ec;
   port_ = acceptor_.local_endpoint(ec).port();
   accept_next();
   schedule_tick();

@@ -46,34 +46,13 @@
 #include <algorithm>
 #include <iterator>
 
-#include "bytes/byte_reader.hpp"
+#include "vm/scsi_opcodes.hpp"
 
 namespace ilo::vm {
 namespace {
 
-// Opcodes of the CD image model (#cd-commands).
-inline constexpr std::uint8_t kTestUnitReady = 0x00;
-inline constexpr std::uint8_t kStartStopUnit = 0x1B;
-inline constexpr std::uint8_t kSendDiagnostic = 0x1D;
-inline constexpr std::uint8_t kPreventAllowMediumRemoval = 0x1E;
-inline constexpr std::uint8_t kReadCapacity10 = 0x25;
-inline constexpr std::uint8_t kRead10 = 0x28;
-inline constexpr std::uint8_t kReadToc = 0x43;
-inline constexpr std::uint8_t kGetEventStatusNotification = 0x4A;
-inline constexpr std::uint8_t kModeSense10 = 0x5A;
-inline constexpr std::uint8_t kRead12 = 0xA8;
+using namespace opcode;  // the CD image model's commands (#cd-commands) are in the table below
 
-// Big-endian CDB fields.
-std::uint32_t cdb_u32(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u32be();
-}
-std::uint16_t cdb_u16(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u16be();
-}
 // Allocation length of READ TOC, GET EVENT STATUS NOTIFICATION and MODE SENSE(10).
 std::uint16_t allocation_length(const Request& cdb) noexcept { return cdb_u16(cdb, 7); }
 
@@ -109,28 +88,14 @@ CdromTarget::CdromTarget(std::shared_ptr<const Medium> medium, Options options)
 }
 
 void CdromTarget::insert(std::shared_ptr<const Medium> medium) {
-  if (medium == nullptr || medium->size() == 0) {
+  if (slot_.insert(std::move(medium)))
+    event_ = mmc::MediaEvent::new_media;  // replaces a removal the host has not seen yet
+  else
     eject();
-    return;
-  }
-  const std::uint64_t size = medium->size();
-  medium_ = std::move(medium);
-  blocks_ = blocks_covering(size, mmc::kBlockSize);
-  media_state_ = MediaState::unseen;
-  event_ = mmc::MediaEvent::new_media;  // replaces a removal the host has not seen yet
 }
 
 void CdromTarget::eject() {
-  if (medium_ != nullptr) event_ = mmc::MediaEvent::media_removal;
-  medium_.reset();
-  blocks_ = 0;
-  media_state_ = MediaState::unseen;
-}
-
-// The #per-request-step: the first request after an insertion sees `changed`, later ones
-// `ready`. (The NEW MEDIA event is kept apart in event_, deviation 5.)
-void CdromTarget::advance_media_state() noexcept {
-  media_state_ = next_media_state(media_state_, medium_ != nullptr);
+  if (slot_.eject()) event_ = mmc::MediaEvent::media_removal;
 }
 
 Reply CdromTarget::handle(const Request& request) {
@@ -139,8 +104,10 @@ Reply CdromTarget::handle(const Request& request) {
     reply.header = build_echo_reply(request, 0);
     return reply;
   }
-  advance_media_state();
-  const bool present = medium_ != nullptr;
+  // The #per-request-step: the first request after an insertion sees `changed`, later ones
+  // `ready`. (The NEW MEDIA event is kept apart in event_, deviation 5.)
+  slot_.advance();
+  const bool present = slot_.present();
   ReplyHeader header;
   header.media = present ? kMediaCdPresent : kMediaNone;  // before a possible eject
 
@@ -150,7 +117,7 @@ Reply CdromTarget::handle(const Request& request) {
     status = sense::kInvalidFieldInCdb;  // Java's answer to every opcode it does not know
   else if (command->needs_medium && !present)
     status = sense::kMediumNotPresent;
-  else if (command->reports_attention && media_state_ == MediaState::changed)
+  else if (command->reports_attention && slot_.state() == MediaState::changed)
     status = sense::kNotReadyToReadyChange;
   else
     status = (this->*command->handler)(request, reply);
@@ -159,13 +126,6 @@ Reply CdromTarget::handle(const Request& request) {
     reply.data_length = std::min<std::uint32_t>(reply.data_length, allocation_length(request));
   last_ = finish_reply(reply, header, status);
   return reply;
-}
-
-void CdromTarget::set_inline(Reply& reply, std::span<const std::uint8_t> data) noexcept {
-  const std::size_t n = std::min(data.size(), reply.inline_data.size());
-  std::copy_n(data.begin(), n, reply.inline_data.begin());
-  reply.data_length = static_cast<std::uint32_t>(n);
-  reply.from_medium = false;
 }
 
 // ---- Commands. Each runs only after the dispatcher's checks passed. ----
@@ -189,7 +149,7 @@ Sense CdromTarget::send_diagnostic(const Request&, Reply&) { return sense::kGood
 Sense CdromTarget::prevent_allow_medium_removal(const Request&, Reply&) { return sense::kGood; }
 
 Sense CdromTarget::read_capacity10(const Request&, Reply& reply) {
-  set_inline(reply, mmc::read_capacity_data(blocks_));
+  reply.set_inline(mmc::read_capacity_data(slot_.blocks()));
   return sense::kGood;
 }
 
@@ -204,20 +164,20 @@ Sense CdromTarget::read12(const Request& cdb, Reply& reply) {
 
 Sense CdromTarget::read_blocks(std::uint32_t lba, std::uint32_t count, Reply& reply) noexcept {
   // 64-bit arithmetic: lba + count cannot wrap.
-  if (lba >= blocks_ || std::uint64_t{lba} + count > blocks_)
+  if (lba >= slot_.blocks() || std::uint64_t{lba} + count > slot_.blocks())
     return sense::kLbaOutOfRange;  // deviation 6: the whole transfer must fit
   if (count > options_.max_transfer_blocks) return sense::kInvalidFieldInCdb;  // deviation 7
   reply.from_medium = true;
   reply.extent = {std::uint64_t{lba} * mmc::kBlockSize, count * mmc::kBlockSize};
   reply.data_length = reply.extent.length;
-  reply.medium = medium_;
+  reply.medium = slot_.medium();
   return sense::kGood;
 }
 
 Sense CdromTarget::read_toc(const Request& cdb, Reply& reply) {
   const bool msf = (cdb[1] & 0x02) != 0;
   const auto format = static_cast<mmc::TocFormat>(cdb[9] >> 6);  // old-style format field
-  set_inline(reply, mmc::read_toc_data(format, msf, blocks_));  // deviations 4 and 12
+  reply.set_inline(mmc::read_toc_data(format, msf, slot_.blocks()));  // deviations 4 and 12
   return sense::kGood;
 }
 
@@ -225,17 +185,17 @@ Sense CdromTarget::get_event_status_notification(const Request& cdb, Reply& repl
   const bool polled = (cdb[1] & 0x01) != 0;
   if (!polled) return sense::kInvalidFieldInCdb;  // deviation 2: one reply only
   if ((cdb[4] & mmc::kMediaClassRequest) == 0) {
-    set_inline(reply, mmc::no_event_data());
+    reply.set_inline(mmc::no_event_data());
     return sense::kGood;
   }
-  set_inline(reply, mmc::media_event_data(event_, medium_ != nullptr));
+  reply.set_inline(mmc::media_event_data(event_, slot_.present()));
   // The event is delivered only if the host asked for more than the 4-byte header (as Java).
   if (allocation_length(cdb) > 4) event_ = mmc::MediaEvent::none;  // deviation 5
   return sense::kGood;
 }
 
 Sense CdromTarget::mode_sense10(const Request&, Reply& reply) {
-  set_inline(reply, mmc::mode_sense10_data());  // deviation 8: cut by the dispatcher
+  reply.set_inline(mmc::mode_sense10_data());  // deviation 8: cut by the dispatcher
   return sense::kGood;
 }
 

@@ -46,11 +46,13 @@ class CdromTarget {
   // Answers one request. Total on every input: status and sense are data in the Reply.
   Reply handle(const Request& request);
 
-  [[nodiscard]] bool medium_present() const noexcept { return medium_ != nullptr; }
-  [[nodiscard]] const std::shared_ptr<const Medium>& medium() const noexcept { return medium_; }
+  [[nodiscard]] bool medium_present() const noexcept { return slot_.present(); }
+  [[nodiscard]] const std::shared_ptr<const Medium>& medium() const noexcept {
+    return slot_.medium();
+  }
   // Size in 2048-byte blocks, a final partial block included.
-  [[nodiscard]] std::uint64_t blocks() const noexcept { return blocks_; }
-  [[nodiscard]] MediaState media_state() const noexcept { return media_state_; }
+  [[nodiscard]] std::uint64_t blocks() const noexcept { return slot_.blocks(); }
+  [[nodiscard]] MediaState media_state() const noexcept { return slot_.state(); }
   [[nodiscard]] mmc::MediaEvent pending_media_event() const noexcept { return event_; }
 
   // Headers the connection sends on its own (#keep-alive, #disconnect), built from the last reply.
@@ -69,9 +71,7 @@ class CdromTarget {
   };
   static const Command* find_command(std::uint8_t opcode) noexcept;
 
-  void advance_media_state() noexcept;
   Sense read_blocks(std::uint32_t lba, std::uint32_t count, Reply& reply) noexcept;
-  static void set_inline(Reply& reply, std::span<const std::uint8_t> data) noexcept;
 
   Sense test_unit_ready(const Request& cdb, Reply& reply);
   Sense start_stop_unit(const Request& cdb, Reply& reply);
@@ -87,9 +87,7 @@ class CdromTarget {
   static const Command kCommands[];
 
   Options options_;
-  std::shared_ptr<const Medium> medium_;
-  std::uint64_t blocks_ = 0;
-  MediaState media_state_ = MediaState::unseen;
+  MediumSlot slot_{mmc::kBlockSize};
   mmc::MediaEvent event_ = mmc::MediaEvent::none;  // reported once by GESN, then none
   ReplyHeader last_{};                             // the last SCSI reply's header
 };

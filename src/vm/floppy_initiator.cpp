@@ -7,6 +7,7 @@
 
 #include "bytes/byte_reader.hpp"
 #include "vm/floppy_target.hpp"
+#include "vm/scsi_opcodes.hpp"
 
 namespace ilo::vm {
 namespace {
@@ -30,21 +31,16 @@ FloppyInitiator::FloppyInitiator(Options options) : options_(options) {
 // ---- Jobs ----
 
 bool FloppyInitiator::start(Job job) {
-  if (phase_ != Phase::idle) return false;
-  job_ = job;
-  phase_ = Phase::busy;
+  if (!jobs_.start(job)) return false;
   last_sense_ = sense::kGood;
   return true;
 }
 
 void FloppyInitiator::finish(JobResult result) {
-  last_job_ = job_;
-  last_result_ = result;
-  job_ = Job::none;
+  jobs_.finish(result);
   step_ = Step::none;
   pending_.reset();
   write_data_.clear();
-  if (phase_ == Phase::busy) phase_ = Phase::idle;
   if (result == JobResult::medium_changed) enumerate();
 }
 
@@ -87,9 +83,8 @@ bool FloppyInitiator::read_blocks(std::uint64_t lba, std::uint32_t count) {
 
 bool FloppyInitiator::write(std::uint32_t lba, std::vector<std::uint8_t> data) {
   if (!disk_.present || data.empty() || data.size() % kFloppyBlockSize != 0 ||
-      phase_ != Phase::idle)
+      !start(Job::write))
     return false;
-  start(Job::write);
   write_data_ = std::move(data);
   next_lba_ = lba;
   end_lba_ = lba + write_data_.size() / kFloppyBlockSize;
@@ -106,7 +101,7 @@ void FloppyInitiator::issue(Step step, const Request& request, std::uint32_t exp
 }
 
 std::optional<std::vector<std::uint8_t>> FloppyInitiator::take_output() {
-  if (!pending_ || outstanding_ || phase_ != Phase::busy) return std::nullopt;
+  if (!pending_ || outstanding_ || jobs_.phase() != Phase::busy) return std::nullopt;
   outstanding_ = true;
   std::optional<std::vector<std::uint8_t>> out;
   out.swap(pending_);
@@ -119,7 +114,7 @@ void FloppyInitiator::send_next_read() {
   chunk_blocks_ = static_cast<std::uint32_t>(
       std::min<std::uint64_t>(end_lba_ - next_lba_, options_.blocks_per_transfer));
   issue(Step::read_chunk,
-        transfer_cdb(0x28, static_cast<std::uint32_t>(next_lba_), chunk_blocks_),
+        transfer_cdb(opcode::kRead10, static_cast<std::uint32_t>(next_lba_), chunk_blocks_),
         chunk_blocks_ * kFloppyBlockSize);
 }
 
@@ -128,7 +123,7 @@ void FloppyInitiator::send_next_write() {
   chunk_blocks_ = static_cast<std::uint32_t>(
       std::min<std::uint64_t>(end_lba_ - next_lba_, options_.blocks_per_transfer));
   issue(Step::write_chunk,
-        transfer_cdb(0x2A, static_cast<std::uint32_t>(next_lba_), chunk_blocks_), 0);
+        transfer_cdb(opcode::kWrite10, static_cast<std::uint32_t>(next_lba_), chunk_blocks_), 0);
   const std::size_t from =
       static_cast<std::size_t>(next_lba_ - (end_lba_ - write_data_.size() / kFloppyBlockSize)) *
       kFloppyBlockSize;
@@ -141,14 +136,14 @@ void FloppyInitiator::send_next_write() {
 
 std::size_t FloppyInitiator::feed(std::span<const std::uint8_t> in) {
   return stream_.feed(
-      in, [this] { return phase_ == Phase::broken || phase_ == Phase::disconnected; },
+      in, [this] { return jobs_.ended(); },
       [this](const ReplyHeaderBytes& bytes) { on_header(bytes); },
       [this](std::span<const std::uint8_t> data) { on_data(data); }, [this] { on_reply(); });
 }
 
 void FloppyInitiator::on_data(std::span<const std::uint8_t> data) {
   if (reply_ok_ && step_ == Step::read_chunk) {
-    if (job_ == Job::read_blocks)
+    if (jobs_.job() == Job::read_blocks)
       read_data_.insert(read_data_.end(), data.begin(), data.end());
     else if (options_.hash)
       sha_.update(data);
@@ -164,20 +159,15 @@ void FloppyInitiator::on_header(const ReplyHeaderBytes& bytes) {
   ReplyHeader h;
   const ReplyKind kind = sort_reply_header(bytes, h, log_);
   if (kind == ReplyKind::bad_magic) {
-    phase_ = Phase::broken;
+    jobs_.break_stream();
     return;
   }
   write_protected_ = (h.flags & kFlagWriteProtected) != 0;
   if (kind == ReplyKind::disconnect) {
-    if (job_ != Job::none) {
-      last_job_ = job_;
-      last_result_ = JobResult::no_medium;
-    }
-    job_ = Job::none;
+    jobs_.disconnect(JobResult::no_medium);
     pending_.reset();
     outstanding_ = false;
     disk_ = {};
-    phase_ = Phase::disconnected;
     return;
   }
   if (kind == ReplyKind::keep_alive) {
@@ -187,7 +177,7 @@ void FloppyInitiator::on_header(const ReplyHeaderBytes& bytes) {
   if (!outstanding_ || h.length > kMaxReplyLength) {
     log_.add(outstanding_ ? "reply length above any request's"
                            : "reply without an outstanding request");
-    phase_ = Phase::broken;
+    jobs_.break_stream();
     return;
   }
   header_ = h;
@@ -210,7 +200,7 @@ bool FloppyInitiator::check_sense() {
   if (s.good()) return false;
   last_sense_ = s;
   if (s == sense::kNotReadyToReadyChange) {
-    if (job_ != Job::enumerate) {
+    if (jobs_.job() != Job::enumerate) {
       finish(JobResult::medium_changed);
     } else if (++attention_count_ > options_.max_attention_retries) {
       log_.add("unit attention does not clear");
@@ -245,7 +235,7 @@ void FloppyInitiator::on_reply() {
     case Step::tur:
       issue(Step::read_format_capacities,
             make_request(std::array<std::uint8_t, 10>{
-                0x23,                              // READ FORMAT CAPACITIES
+                opcode::kReadFormatCapacities,
                 0, 0, 0, 0, 0, 0,                  // 1-6: reserved
                 0x00, kFormatCapacitiesAllocation, // 7-8: allocation length
                 0x00}),                            // 9: control
@@ -256,7 +246,8 @@ void FloppyInitiator::on_reply() {
       const std::uint32_t list_length = r.u32be();
       disk_.format_blocks = r.u32be();
       if (list_length != 16 || r.u8() != 0x02) log_.add("READ FORMAT CAPACITIES data malformed");
-      issue(Step::read_capacity, make_request(std::array<std::uint8_t, 1>{0x25}), 8);
+      issue(Step::read_capacity,
+            make_request(std::array<std::uint8_t, 1>{opcode::kReadCapacity10}), 8);
       break;
     }
     case Step::read_capacity: {
@@ -278,7 +269,7 @@ void FloppyInitiator::on_reply() {
       if (next_lba_ < end_lba_) {
         send_next_read();
       } else {
-        if (options_.hash && job_ == Job::read_all) read_sha256_ = sha_.finish();
+        if (options_.hash && jobs_.job() == Job::read_all) read_sha256_ = sha_.finish();
         finish(JobResult::done);
       }
       break;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vm/job_tracker.hpp"
 #include "vm/sense.hpp"
 #include "vm/reply_stream.hpp"
 #include "vm/sha256.hpp"
@@ -32,7 +33,7 @@ class FloppyInitiator {
  public:
   using Options = FloppyInitiatorOptions;
 
-  enum class Phase : std::uint8_t { idle, busy, disconnected, broken };
+  using Phase = InitiatorPhase;
   enum class Job : std::uint8_t { none, enumerate, poll, read_all, read_blocks, write };
   enum class JobResult : std::uint8_t {
     none,
@@ -68,10 +69,10 @@ class FloppyInitiator {
   // disconnected or broken.
   std::size_t feed(std::span<const std::uint8_t> in);
 
-  [[nodiscard]] Phase phase() const noexcept { return phase_; }
-  [[nodiscard]] Job job() const noexcept { return job_; }
-  [[nodiscard]] Job last_job() const noexcept { return last_job_; }
-  [[nodiscard]] JobResult last_result() const noexcept { return last_result_; }
+  [[nodiscard]] Phase phase() const noexcept { return jobs_.phase(); }
+  [[nodiscard]] Job job() const noexcept { return jobs_.job(); }
+  [[nodiscard]] Job last_job() const noexcept { return jobs_.last_job(); }
+  [[nodiscard]] JobResult last_result() const noexcept { return jobs_.last_result(); }
   // The sense of the reply that ended the last job (GOOD after success).
   [[nodiscard]] Sense last_sense() const noexcept { return last_sense_; }
   [[nodiscard]] const Disk& disk() const noexcept { return disk_; }
@@ -105,10 +106,7 @@ class FloppyInitiator {
   void send_next_write();
 
   Options options_;
-  Phase phase_ = Phase::idle;
-  Job job_ = Job::none;
-  Job last_job_ = Job::none;
-  JobResult last_result_ = JobResult::none;
+  JobTracker<Job, JobResult> jobs_;
   Sense last_sense_{};
   Disk disk_;
   unsigned attention_count_ = 0;

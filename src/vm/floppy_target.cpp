@@ -38,46 +38,17 @@
 
 #include "bytes/byte_reader.hpp"
 #include "bytes/byte_writer.hpp"
+#include "vm/scsi_opcodes.hpp"
 
 namespace ilo::vm {
 namespace {
 
-// Opcodes of the floppy/USB-key model (#floppy-and-usb-key-model).
-inline constexpr std::uint8_t kTestUnitReady = 0x00;
-inline constexpr std::uint8_t kFormatUnit = 0x04;
-inline constexpr std::uint8_t kStartStopUnit = 0x1B;
-inline constexpr std::uint8_t kSendDiagnostic = 0x1D;
-inline constexpr std::uint8_t kPreventAllowMediumRemoval = 0x1E;
-inline constexpr std::uint8_t kReadFormatCapacities = 0x23;
-inline constexpr std::uint8_t kReadCapacity10 = 0x25;
-inline constexpr std::uint8_t kRead10 = 0x28;
-inline constexpr std::uint8_t kWrite10 = 0x2A;
-inline constexpr std::uint8_t kWriteAndVerify10 = 0x2E;
-inline constexpr std::uint8_t kRead12 = 0xA8;
-inline constexpr std::uint8_t kWrite12 = 0xAA;
+using namespace opcode;  // the floppy/USB-key model's commands (#floppy-and-usb-key-model)
 
 // FORMAT UNIT parameter list (UFI): the formats an image accepts.
 inline constexpr std::size_t kFormatListSize = 12;
 inline constexpr std::uint32_t kFormatBlocks144 = 2880;  // 1.44 MB
 inline constexpr std::uint32_t kFormatBlocks720 = 1440;  // 720 KB
-
-std::uint32_t cdb_u32(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u32be();
-}
-std::uint16_t cdb_u16(const Request& cdb, std::size_t at) noexcept {
-  ByteReader r(cdb);
-  r.skip(at);
-  return r.u16be();
-}
-
-void set_inline(Reply& reply, std::span<const std::uint8_t> data) noexcept {
-  const std::size_t n = std::min(data.size(), reply.inline_data.size());
-  std::copy_n(data.begin(), n, reply.inline_data.begin());
-  reply.data_length = static_cast<std::uint32_t>(n);
-  reply.from_medium = false;
-}
 
 bool is_write(std::uint8_t opcode) noexcept {
   return opcode == kWrite10 || opcode == kWriteAndVerify10 || opcode == kWrite12;
@@ -126,22 +97,16 @@ FloppyTarget::FloppyTarget(std::shared_ptr<const Medium> medium, Options options
 }
 
 void FloppyTarget::insert(std::shared_ptr<const Medium> medium) {
-  if (medium == nullptr || medium->size() == 0) {
+  if (!slot_.insert(std::move(medium))) {
     eject();
     return;
   }
-  const std::uint64_t size = medium->size();
-  medium_ = std::move(medium);
-  writer_ = options_.write_protect ? nullptr : writable(medium_.get());
-  blocks_ = blocks_covering(size, kFloppyBlockSize);
-  media_state_ = MediaState::unseen;
+  writer_ = options_.write_protect ? nullptr : writable(slot_.medium().get());
 }
 
 void FloppyTarget::eject() {
-  medium_.reset();
+  slot_.eject();
   writer_ = nullptr;
-  blocks_ = 0;
-  media_state_ = MediaState::unseen;
   dirty_ = false;  // the owner of the medium flushes it (it holds the last reference)
 }
 
@@ -150,10 +115,6 @@ std::error_code FloppyTarget::flush() {
   if (const auto ec = writer_->flush()) return ec;
   dirty_ = false;
   return {};
-}
-
-void FloppyTarget::advance_media_state() noexcept {
-  media_state_ = next_media_state(media_state_, medium_ != nullptr);
 }
 
 std::uint32_t FloppyTarget::flags() const noexcept {
@@ -205,18 +166,18 @@ Reply FloppyTarget::handle(const Request& request, std::span<const std::uint8_t>
     reply.header = build_echo_reply(request, flags());
     return reply;
   }
-  advance_media_state();
+  slot_.advance();
   ReplyHeader header;
   header.flags = flags();
-  header.media = medium_ != nullptr ? kMediaFloppyPresent : kMediaNone;
+  header.media = slot_.present() ? kMediaFloppyPresent : kMediaNone;
 
   const Command* command = find_command(request[0]);
   Sense status;
   if (command == nullptr)
     status = sense::kInvalidOperationCode;  // deviation 1
-  else if (command->needs_medium && medium_ == nullptr)
+  else if (command->needs_medium && !slot_.present())
     status = sense::kMediumNotPresent;  // deviation 6 for READ, WRITE, FORMAT UNIT
-  else if (command->reports_attention && media_state_ == MediaState::changed)
+  else if (command->reports_attention && slot_.state() == MediaState::changed)
     status = sense::kNotReadyToReadyChange;  // deviation 7 for READ FORMAT CAPACITIES
   else
     status = (this->*command->handler)(request, data_out, reply);
@@ -226,7 +187,7 @@ Reply FloppyTarget::handle(const Request& request, std::span<const std::uint8_t>
 }
 
 bool FloppyTarget::transfer_fits(std::uint32_t lba, std::uint32_t count) const noexcept {
-  return lba < blocks_ && std::uint64_t{lba} + count <= blocks_;  // deviation 4
+  return lba < slot_.blocks() && std::uint64_t{lba} + count <= slot_.blocks();  // deviation 4
 }
 
 // ---- Commands. Each runs only after the dispatcher's checks passed. ----
@@ -270,11 +231,11 @@ Sense FloppyTarget::prevent_allow_medium_removal(const Request& cdb,
 // #read-format-capacities: the current capacity, then the one formattable capacity (2880 x 512).
 Sense FloppyTarget::read_format_capacities(const Request& cdb, std::span<const std::uint8_t>,
                                            Reply& reply) {
-  const bool present = medium_ != nullptr;
+  const bool present = slot_.present();
   std::array<std::uint8_t, kReadFormatCapacitiesSize> data{};
   ByteWriter w(data);
   w.u32be(16)                                                      // 0-3: list length
-      .u32be(static_cast<std::uint32_t>(std::min<std::uint64_t>(blocks_, 0xFFFFFFFF)))
+      .u32be(static_cast<std::uint32_t>(std::min<std::uint64_t>(slot_.blocks(), 0xFFFFFFFF)))
       .u8(0x02)                                                    // 8: formatted media
       .u8(0x00)                                                    // 9-11: block length
       .u16be(present ? std::uint16_t{kFloppyBlockSize} : std::uint16_t{0})
@@ -282,7 +243,7 @@ Sense FloppyTarget::read_format_capacities(const Request& cdb, std::span<const s
       .u8(0x00)                                                    // 16
       .u8(0x00)                                                    // 17-19: 512
       .u16be(kFloppyBlockSize);
-  set_inline(reply, std::span<const std::uint8_t>(data).first(
+  reply.set_inline(std::span<const std::uint8_t>(data).first(
                         std::min<std::size_t>(data.size(), cdb_u16(cdb, 7))));  // deviation 7
   return sense::kGood;
 }
@@ -291,9 +252,9 @@ Sense FloppyTarget::read_capacity10(const Request&, std::span<const std::uint8_t
                                     Reply& reply) {
   std::array<std::uint8_t, 8> data{};
   ByteWriter(data)
-      .u32be(static_cast<std::uint32_t>(std::min<std::uint64_t>(blocks_ - 1, 0xFFFFFFFF)))
+      .u32be(static_cast<std::uint32_t>(std::min<std::uint64_t>(slot_.blocks() - 1, 0xFFFFFFFF)))
       .u32be(kFloppyBlockSize);  // 4-7: block length 512
-  set_inline(reply, data);
+  reply.set_inline(data);
   return sense::kGood;
 }
 
@@ -305,7 +266,7 @@ Sense FloppyTarget::read(const Request& cdb, std::span<const std::uint8_t>, Repl
   reply.from_medium = true;
   reply.extent = {std::uint64_t{lba} * kFloppyBlockSize, count * kFloppyBlockSize};
   reply.data_length = reply.extent.length;
-  reply.medium = medium_;
+  reply.medium = slot_.medium();
   return sense::kGood;
 }
 
@@ -319,7 +280,7 @@ Sense FloppyTarget::write(const Request& cdb, std::span<const std::uint8_t> data
     return sense::kInvalidFieldInCdb;  // deviation 5 (the data-out was discarded)
   if (!transfer_fits(lba, count)) return sense::kLbaOutOfRange;
   const std::uint64_t offset = std::uint64_t{lba} * kFloppyBlockSize;
-  const std::uint64_t room = medium_->size() - offset;  // > 0: lba < blocks_
+  const std::uint64_t room = slot_.medium()->size() - offset;  // > 0: lba < blocks()
   const auto bytes =
       data.first(static_cast<std::size_t>(std::min<std::uint64_t>(room, data.size())));
   dirty_ = true;

@@ -75,11 +75,13 @@ class FloppyTarget {
   // unmount). The medium's error, if any; writes stay pending then.
   std::error_code flush();
 
-  [[nodiscard]] bool medium_present() const noexcept { return medium_ != nullptr; }
-  [[nodiscard]] const std::shared_ptr<const Medium>& medium() const noexcept { return medium_; }
+  [[nodiscard]] bool medium_present() const noexcept { return slot_.present(); }
+  [[nodiscard]] const std::shared_ptr<const Medium>& medium() const noexcept {
+    return slot_.medium();
+  }
   [[nodiscard]] bool write_protected() const noexcept { return writer_ == nullptr; }
-  [[nodiscard]] std::uint64_t blocks() const noexcept { return blocks_; }
-  [[nodiscard]] MediaState media_state() const noexcept { return media_state_; }
+  [[nodiscard]] std::uint64_t blocks() const noexcept { return slot_.blocks(); }
+  [[nodiscard]] MediaState media_state() const noexcept { return slot_.state(); }
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   [[nodiscard]] std::uint64_t write_errors() const noexcept { return write_errors_; }
   [[nodiscard]] bool dirty() const noexcept { return dirty_; }
@@ -100,7 +102,6 @@ class FloppyTarget {
   static const Command* find_command(std::uint8_t opcode) noexcept;
   static std::uint32_t transfer_blocks(const Request& cdb) noexcept;
 
-  void advance_media_state() noexcept;
   [[nodiscard]] std::uint32_t flags() const noexcept;
   bool transfer_fits(std::uint32_t lba, std::uint32_t count) const noexcept;
 
@@ -117,10 +118,8 @@ class FloppyTarget {
   static const Command kCommands[];
 
   Options options_;
-  std::shared_ptr<const Medium> medium_;
-  const WritableMedium* writer_ = nullptr;  // medium_ as writable, null if write-protected
-  std::uint64_t blocks_ = 0;
-  MediaState media_state_ = MediaState::unseen;
+  MediumSlot slot_{kFloppyBlockSize};
+  const WritableMedium* writer_ = nullptr;  // the medium as writable, null if write-protected
   ReplyHeader last_{};
   bool dirty_ = false;
   std::uint64_t bytes_written_ = 0;

@@ -1,14 +1,15 @@
 // The virtual-media initiator state machine (see initiator.hpp). Buffers are fixed: the
 // 16-byte header, 32 bytes of small data and one 2048-byte block; read_disc() data is hashed
-// as it streams through and never stored; read_blocks() keeps its (at most 64 blocks). Length fields are trusted only after they match what the
-// outstanding request asked for; keep-alive lengths are never trusted
-// (docs/virtual-media.md#keep-alive).
+// as it streams through and never stored; read_blocks() keeps its (at most 64 blocks). Length
+// fields are trusted only after they match what the outstanding request asked for; keep-alive
+// lengths are never trusted (docs/virtual-media.md#keep-alive).
 #include "vm/initiator.hpp"
 
 #include <algorithm>
 #include <initializer_list>
 
 #include "bytes/byte_reader.hpp"
+#include "vm/scsi_opcodes.hpp"
 
 namespace ilo::vm {
 namespace {
@@ -41,25 +42,15 @@ Initiator::Initiator(Options options) : options_(options) {
 
 // ---- Jobs ----
 
-bool Initiator::start(Job job) {
-  if (phase_ != Phase::idle) return false;
-  job_ = job;
-  phase_ = Phase::busy;
-  return true;
-}
-
 void Initiator::finish(JobResult result) {
-  last_job_ = job_;
-  last_result_ = result;
-  job_ = Job::none;
+  jobs_.finish(result);
   step_ = Step::none;
   pending_.reset();
-  if (phase_ == Phase::busy) phase_ = Phase::idle;
   if (result == JobResult::medium_changed) enumerate();  // the medium must be looked at anew
 }
 
 bool Initiator::enumerate() {
-  if (!start(Job::enumerate)) return false;
+  if (!jobs_.start(Job::enumerate)) return false;
   disc_ = {};
   attention_count_ = 0;
   send_tur();
@@ -67,13 +58,13 @@ bool Initiator::enumerate() {
 }
 
 bool Initiator::poll() {
-  if (!start(Job::poll)) return false;
+  if (!jobs_.start(Job::poll)) return false;
   send_gesn(Step::poll_gesn);
   return true;
 }
 
 bool Initiator::read_disc() {
-  if (!disc_.present || !start(Job::read_disc)) return false;
+  if (!disc_.present || !jobs_.start(Job::read_disc)) return false;
   next_lba_ = 0;
   bytes_read_ = 0;
   disc_sha256_.reset();
@@ -86,20 +77,21 @@ bool Initiator::read_disc() {
 
 bool Initiator::read_blocks(std::uint64_t lba, std::uint32_t count) {
   if (!disc_.present || count == 0 || count > options_.blocks_per_read || lba >= disc_.blocks ||
-      count > disc_.blocks - lba || !start(Job::read_blocks))
+      count > disc_.blocks - lba || !jobs_.start(Job::read_blocks))
     return false;
   read_data_.clear();
   read_data_.reserve(std::size_t{count} * mmc::kBlockSize);
-  issue(Step::read_blocks,  // READ(10)
-        transfer10_cdb(0x28, static_cast<std::uint32_t>(lba), static_cast<std::uint16_t>(count)),
+  issue(Step::read_blocks,
+        transfer10_cdb(opcode::kRead10, static_cast<std::uint32_t>(lba),
+                       static_cast<std::uint16_t>(count)),
         count * mmc::kBlockSize);
   return true;
 }
 
 bool Initiator::eject() {
-  if (!start(Job::eject)) return false;
+  if (!jobs_.start(Job::eject)) return false;
   issue(Step::start_stop,
-        cdb({0x1B,          // START STOP UNIT
+        cdb({opcode::kStartStopUnit,
              0x00,          // 1: IMMED = 0
              0x00, 0x00,    // 2-3: reserved, power condition modifier
              0x02}),        // 4: LoEj = 1, Start = 0: eject
@@ -108,7 +100,7 @@ bool Initiator::eject() {
 }
 
 bool Initiator::echo(std::span<const std::uint8_t, 8> cookie) {
-  if (!start(Job::echo)) return false;
+  if (!jobs_.start(Job::echo)) return false;
   std::copy(cookie.begin(), cookie.end(), cookie_.begin());
   issue(Step::echo, build_echo_request(cookie), 0);
   return true;
@@ -125,7 +117,7 @@ void Initiator::issue(Step step, const Request& request, std::uint32_t expected_
 }
 
 std::optional<Request> Initiator::take_request() {
-  if (!pending_ || outstanding_ || phase_ != Phase::busy) return std::nullopt;
+  if (!pending_ || outstanding_ || jobs_.phase() != Phase::busy) return std::nullopt;
   outstanding_ = true;
   ++requests_sent_;
   const Request r = *pending_;
@@ -134,16 +126,16 @@ std::optional<Request> Initiator::take_request() {
 }
 
 void Initiator::send_tur() {
-  issue(Step::tur, cdb({0x00}), 0);  // TEST UNIT READY, all fields zero
+  issue(Step::tur, cdb({opcode::kTestUnitReady}), 0);  // all fields zero
 }
 
 void Initiator::send_read_capacity() {
-  issue(Step::read_capacity, cdb({0x25}), mmc::kReadCapacitySize);  // READ CAPACITY(10)
+  issue(Step::read_capacity, cdb({opcode::kReadCapacity10}), mmc::kReadCapacitySize);
 }
 
 void Initiator::send_read_toc() {
   issue(Step::read_toc,
-        cdb({0x43,                        // READ TOC
+        cdb({opcode::kReadToc,
              0x00,                        // 1: MSF = 0 (LBA form)
              0x00,                        // 2: MMC format field (ignored by Java)
              0x00, 0x00, 0x00,            // 3-5: reserved
@@ -155,7 +147,7 @@ void Initiator::send_read_toc() {
 
 void Initiator::send_gesn(Step step) {
   issue(step,
-        cdb({0x4A,                        // GET EVENT STATUS NOTIFICATION
+        cdb({opcode::kGetEventStatusNotification,
              0x01,                        // 1: Polled = 1
              0x00, 0x00,                  // 2-3: reserved
              mmc::kMediaClassRequest,     // 4: notification class request: media
@@ -166,7 +158,8 @@ void Initiator::send_gesn(Step step) {
 }
 
 void Initiator::send_read_pvd() {
-  issue(Step::read_pvd, transfer10_cdb(0x28, kPrimaryVolumeDescriptorLba, 1), mmc::kBlockSize);
+  issue(Step::read_pvd, transfer10_cdb(opcode::kRead10, kPrimaryVolumeDescriptorLba, 1),
+        mmc::kBlockSize);
 }
 
 void Initiator::send_next_chunk() {
@@ -174,7 +167,7 @@ void Initiator::send_next_chunk() {
   chunk_blocks_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(left,
                                                                      options_.blocks_per_read));
   issue(Step::read_chunk,  // READ(10) of at most 64 blocks
-        transfer10_cdb(0x28, static_cast<std::uint32_t>(next_lba_),
+        transfer10_cdb(opcode::kRead10, static_cast<std::uint32_t>(next_lba_),
                        static_cast<std::uint16_t>(chunk_blocks_)),
         chunk_blocks_ * mmc::kBlockSize);
 }
@@ -183,7 +176,7 @@ void Initiator::send_next_chunk() {
 
 std::size_t Initiator::feed(std::span<const std::uint8_t> in) {
   return stream_.feed(
-      in, [this] { return phase_ == Phase::broken || phase_ == Phase::disconnected; },
+      in, [this] { return jobs_.ended(); },
       [this](const ReplyHeaderBytes& bytes) { on_header(bytes); },
       [this](std::span<const std::uint8_t> data) { on_data(data); }, [this] { on_reply(); });
 }
@@ -192,19 +185,14 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
   ReplyHeader h;
   const ReplyKind kind = sort_reply_header(bytes, h, log_);
   if (kind == ReplyKind::bad_magic) {
-    phase_ = Phase::broken;
+    jobs_.break_stream();
     return;
   }
   if (kind == ReplyKind::disconnect) {
-    if (job_ != Job::none) {
-      last_job_ = job_;
-      last_result_ = JobResult::no_medium;
-    }
-    job_ = Job::none;
+    jobs_.disconnect(JobResult::no_medium);
     pending_.reset();
     outstanding_ = false;
     forget_disc();
-    phase_ = Phase::disconnected;
     return;
   }
   if (kind == ReplyKind::keep_alive) {
@@ -214,7 +202,7 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
   if (!outstanding_) {
     log_.add("reply without an outstanding request");
     if (h.length > kMaxReplyLength) {
-      phase_ = Phase::broken;
+      jobs_.break_stream();
       return;
     }
     sink_ = Sink::skip;
@@ -233,7 +221,7 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
     log_.add("sense key 0 with a non-zero ASC/ASCQ");
   if (h.length > kMaxReplyLength) {
     log_.add("reply length above any request's");
-    phase_ = Phase::broken;
+    jobs_.break_stream();
     return;
   }
   const std::uint32_t expected = h.sense.good() ? expected_length_ : 0;
@@ -310,7 +298,7 @@ bool Initiator::check_common_sense(Step step) {
   const Sense s = header_.sense;
   if (s.good()) return false;
   if (s == sense::kNotReadyToReadyChange) {
-    if (job_ != Job::enumerate) {
+    if (jobs_.job() != Job::enumerate) {
       finish(JobResult::medium_changed);
     } else if (++attention_count_ > options_.max_attention_retries) {
       log_.add("unit attention does not clear");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "vm/iso9660.hpp"
+#include "vm/job_tracker.hpp"
 #include "vm/mmc_data.hpp"
 #include "vm/reply_stream.hpp"
 #include "vm/sha256.hpp"
@@ -34,12 +35,7 @@ class Initiator {
  public:
   using Options = InitiatorOptions;
 
-  enum class Phase : std::uint8_t {
-    idle,          // no job; take_request() yields nothing
-    busy,          // a job runs: a request is pending or outstanding
-    disconnected,  // the client sent a DISCONNECT header
-    broken,        // framing lost (bad magic, absurd length): close the connection
-  };
+  using Phase = InitiatorPhase;  // idle: take_request() yields nothing
   enum class Job : std::uint8_t { none, enumerate, poll, read_disc, eject, echo, read_blocks };
   enum class JobResult : std::uint8_t {
     none,
@@ -80,11 +76,11 @@ class Initiator {
   // disconnected or broken (then it stops where that happened).
   std::size_t feed(std::span<const std::uint8_t> in);
 
-  [[nodiscard]] Phase phase() const noexcept { return phase_; }
-  [[nodiscard]] Job job() const noexcept { return job_; }
+  [[nodiscard]] Phase phase() const noexcept { return jobs_.phase(); }
+  [[nodiscard]] Job job() const noexcept { return jobs_.job(); }
   // How the last finished job ended (job() is then the one that followed, if any).
-  [[nodiscard]] Job last_job() const noexcept { return last_job_; }
-  [[nodiscard]] JobResult last_result() const noexcept { return last_result_; }
+  [[nodiscard]] Job last_job() const noexcept { return jobs_.last_job(); }
+  [[nodiscard]] JobResult last_result() const noexcept { return jobs_.last_result(); }
   [[nodiscard]] const Disc& disc() const noexcept { return disc_; }
   // SHA-256 of the last complete read_disc() (nullopt if hashing is off or none completed).
   [[nodiscard]] const std::optional<Sha256::Digest>& disc_sha256() const noexcept {
@@ -108,7 +104,6 @@ class Initiator {
   };
   enum class Sink : std::uint8_t { small, pvd, hash, keep, skip };
 
-  bool start(Job job);
   void finish(JobResult result);
   void issue(Step step, const Request& request, std::uint32_t expected_length);
 
@@ -129,10 +124,7 @@ class Initiator {
   void forget_disc();
 
   Options options_;
-  Phase phase_ = Phase::idle;
-  Job job_ = Job::none;
-  Job last_job_ = Job::none;
-  JobResult last_result_ = JobResult::none;
+  JobTracker<Job, JobResult> jobs_;
   Disc disc_;
   unsigned attention_count_ = 0;
 

@@ -1,4 +1,4 @@
-// reply_data(), finish_reply() and medium_error_reply() (see reply.hpp).
+// Reply::set_inline(), reply_data(), finish_reply() and medium_error_reply() (see reply.hpp).
 #include "vm/reply.hpp"
 
 #include <algorithm>
@@ -6,6 +6,13 @@
 #include "vm/vm_error.hpp"
 
 namespace ilo::vm {
+
+void Reply::set_inline(std::span<const std::uint8_t> data) noexcept {
+  const std::size_t n = std::min(data.size(), inline_data.size());
+  std::copy_n(data.begin(), n, inline_data.begin());
+  data_length = static_cast<std::uint32_t>(n);
+  from_medium = false;
+}
 
 std::error_code reply_data(const Reply& reply, std::span<std::uint8_t> out) noexcept {
   if (out.size() != reply.data_length) return VmError::medium_io;

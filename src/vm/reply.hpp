@@ -43,6 +43,9 @@ struct Reply {
   std::shared_ptr<const Medium> medium;  // keeps the medium alive until the data is read
   TargetEvent event = TargetEvent::none;
 
+  // Data the target built (not from the medium): copied into inline_data, cut at its capacity.
+  void set_inline(std::span<const std::uint8_t> data) noexcept;
+
   [[nodiscard]] std::span<const std::uint8_t> inline_bytes() const noexcept {
     return from_medium ? std::span<const std::uint8_t>{}
                        : std::span<const std::uint8_t>(inline_data).first(data_length);

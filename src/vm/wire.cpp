@@ -134,6 +134,18 @@ Request make_request(std::span<const std::uint8_t> cdb) noexcept {
   return out;
 }
 
+std::uint16_t cdb_u16(const Request& cdb, std::size_t at) noexcept {
+  ByteReader r(cdb);
+  r.skip(at);
+  return r.u16be();
+}
+
+std::uint32_t cdb_u32(const Request& cdb, std::size_t at) noexcept {
+  ByteReader r(cdb);
+  r.skip(at);
+  return r.u32be();
+}
+
 Request build_echo_request(std::span<const std::uint8_t, 8> cookie) noexcept {
   Request out{};
   ByteWriter w(out);

@@ -129,6 +129,9 @@ using RequestReader = FrameReader<kRequestSize>;
 
 // A 12-byte request from a CDB of up to 12 bytes (longer input is cut at 12).
 Request make_request(std::span<const std::uint8_t> cdb) noexcept;
+// Big-endian CDB fields at byte `at` (the caller keeps `at` within the 12 bytes; past them, 0).
+std::uint16_t cdb_u16(const Request& cdb, std::size_t at) noexcept;
+std::uint32_t cdb_u32(const Request& cdb, std::size_t at) noexcept;
 [[nodiscard]] constexpr bool is_echo_request(const Request& r) noexcept {
   return r[0] == kEchoOpcode;
 }
