@@ -55,7 +55,11 @@ std::error_code send_packet(int fd, std::span<const std::uint8_t> packet, int pa
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) return {};
+    // A packet socket sends all or nothing; a stream socket (QEMU's QMP) may take a part.
+    if (n >= 0)
+      return static_cast<std::size_t>(n) == packet.size()
+                 ? std::error_code{}
+                 : std::make_error_code(std::errc::message_size);
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return errno_code(errno);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

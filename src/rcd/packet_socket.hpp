@@ -12,7 +12,8 @@
 namespace ilo::rcd {
 
 // Sends one packet (and `pass_fd` if >= 0, which stays the caller's). Waits at most `wait` for
-// room in the socket buffer; std::errc::timed_out if there was none.
+// room in the socket buffer; std::errc::timed_out if there was none. On a stream socket a packet
+// the socket took only part of is std::errc::message_size (the stream is then unusable).
 std::error_code send_packet(int fd, std::span<const std::uint8_t> packet, int pass_fd = -1,
                             std::chrono::milliseconds wait = std::chrono::milliseconds{1000});
 

@@ -1,5 +1,6 @@
 // QemuMachine (see qemu_machine.hpp): the QEMU command line, the QMP queue (one write at a
-// time, replies matched by id), the screendump loop, power, input and the CD's NBD link.
+// time, replies matched by id), the screendump loop, power and boot order, input, and the NBD
+// links of the CD and the USB key.
 #include "sim/qemu_machine.hpp"
 
 #include <algorithm>
@@ -12,19 +13,63 @@
 #include <unistd.h>
 
 #include "image/ppm_reader.hpp"
+#include "rcd/packet_socket.hpp"
 #include "sim/hid_qcode.hpp"
+#include "sim/machine.hpp"
 #include "sim/vm_server.hpp"
+#include "vm/floppy_target.hpp"
 #include "vm/mmc_data.hpp"
 
 namespace ilo::sim {
 namespace {
 
-
 constexpr int kChildQmpFd = 3;
 constexpr int kChildScreenFd = 4;
+constexpr int kChildDiskFd = 5;
 constexpr const char* kCdDevice = "cd0";
 constexpr std::uint32_t kWindowBlocks = 64;  // read-ahead, as a host's USB storage stack
 constexpr int kAbsMax = 0x7FFF;              // QEMU's absolute axis range (INPUT_EVENT_ABS_MAX)
+constexpr std::size_t kDiskBytes = 1 << 20;
+
+// The hard disk's boot sector: "an installed server" whose OS is not there. It prints its
+// message through the BIOS (INT 10h, AH=0Eh) and halts. The message avoids the letters
+// SeaBIOS's font draws eight pixels wide (they read '?' in screen.txt; see the README).
+constexpr char kDiskMessage[] = "Hard disk: no OS installed";
+std::vector<std::uint8_t> boot_sector() {
+  std::vector<std::uint8_t> s = {
+      0x31, 0xC0,        // 00: xor ax, ax
+      0x8E, 0xD8,        // 02: mov ds, ax
+      0x31, 0xDB,        // 04: xor bx, bx          (page 0)
+      0xBE, 0x17, 0x7C,  // 06: mov si, 0x7C17      (the message, below)
+      0xAC,              // 09: lodsb
+      0x84, 0xC0,        // 0A: test al, al
+      0x74, 0x06,        // 0C: jz 0x14
+      0xB4, 0x0E,        // 0E: mov ah, 0x0E       (teletype output)
+      0xCD, 0x10,        // 10: int 0x10
+      0xEB, 0xF5,        // 12: jmp 0x09
+      0xF4,              // 14: hlt
+      0xEB, 0xFD,        // 15: jmp 0x14
+  };
+  s.insert(s.end(), std::begin(kDiskMessage), std::end(kDiskMessage));  // 17: with its NUL
+  s.resize(512, 0);
+  s[510] = 0x55;  // the boot signature
+  s[511] = 0xAA;
+  return s;
+}
+
+// The SeaBIOS boot order letters (QEMU's -boot / boot_set) for one boot: the one-time device
+// first, then the persistent order, the disk last. USB, floppy and network boot nothing here.
+std::string boot_letters(BootDevice one_time, const std::vector<BootDevice>& order) {
+  std::string letters;
+  const auto add = [&](BootDevice d) {
+    const char c = d == BootDevice::cd ? 'd' : d == BootDevice::hdd ? 'c' : '\0';
+    if (c != '\0' && letters.find(c) == std::string::npos) letters += c;
+  };
+  add(one_time);
+  for (const BootDevice d : order) add(d);
+  add(BootDevice::hdd);
+  return letters;
+}
 
 bool kvm_usable() {
   const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -41,36 +86,54 @@ nlohmann::json key_event(std::string_view qcode, bool down) {
 
 }  // namespace
 
-// ---- The CD: one NBD connection per inserted disc, and the read-ahead window ----
+// ---- The drives: one NBD connection per medium, and the read-ahead window ----
 
-struct QemuMachine::CdDrive {
+struct QemuMachine::Drive {
+  DriveKind kind = DriveKind::cd;
+  DriveCounters* counters = nullptr;  // the machine's, for this kind of drive
   std::shared_ptr<NbdConnection> nbd;
-  std::string node;  // the block node's name (and the getfd name of its socket)
+  std::string node;    // the block node's name (and the getfd name of its socket)
+  std::string device;  // the key's usb-storage device id
+  std::uint32_t block_size = vm::mmc::kBlockSize;
   std::uint64_t blocks = 0;
+  bool read_only = true;
   std::uint64_t window_lba = 0;
   std::vector<std::uint8_t> window;  // up to 64 blocks from window_lba
   bool window_reading = false;
-  std::deque<NbdRequest> requests;   // served in order; the first one is being assembled
+  std::deque<NbdRequest> requests;   // served in order; the first one is being served
   bool serving = false;
+  bool writing = false;              // the first request is a WRITE in flight
   std::vector<std::uint8_t> data;    // the first request's data so far
 };
 
 // ---- Life ----
 
-QemuMachine::QemuMachine(asio::io_context& io, Options options, VmServer& vm)
-    : io_(io), options_(std::move(options)), vm_(vm), qmp_(io), dump_timer_(io), reap_timer_(io) {
+QemuMachine::QemuMachine(asio::io_context& io, Options options, VmServer& vm, Machine& settings)
+    : io_(io),
+      options_(std::move(options)),
+      vm_(vm),
+      settings_(settings),
+      qmp_(io),
+      dump_timer_(io),
+      reap_timer_(io) {
   vm_.set_disc_listener([this, alive = std::weak_ptr<int>(alive_)](bool present,
                                                                     std::uint64_t blocks) {
     if (!alive.expired()) disc_changed(present, blocks);
+  });
+  vm_.usb().set_medium_listener([this, alive = std::weak_ptr<int>(alive_)](
+                                    bool present, std::uint64_t blocks, bool read_only) {
+    if (!alive.expired()) key_changed(present, blocks, read_only);
   });
 }
 
 QemuMachine::~QemuMachine() {
   vm_.set_disc_listener(nullptr);
+  vm_.usb().set_medium_listener(nullptr);
   stop();
   for (auto& p : queue_)
     if (p.fd >= 0) ::close(p.fd);
   if (screen_fd_ >= 0) ::close(screen_fd_);
+  if (disk_fd_ >= 0) ::close(disk_fd_);
 }
 
 std::error_code QemuMachine::start(std::string& error) {
@@ -81,11 +144,15 @@ std::error_code QemuMachine::start(std::string& error) {
     return ec;
   }
   screen_fd_ = ::memfd_create("ilo-sim-screen", MFD_CLOEXEC);
-  if (screen_fd_ < 0) {
+  disk_fd_ = ::memfd_create("ilo-sim-disk", MFD_CLOEXEC);
+  const auto sector = boot_sector();
+  if (screen_fd_ < 0 || disk_fd_ < 0 ||
+      ::pwrite(disk_fd_, sector.data(), sector.size(), 0) != static_cast<ssize_t>(sector.size()) ||
+      ::ftruncate(disk_fd_, static_cast<off_t>(kDiskBytes)) != 0) {
     const std::error_code ec{errno, std::generic_category()};
     ::close(pair[0]);
     ::close(pair[1]);
-    error = "QEMU: memfd_create: " + ec.message();
+    error = "QEMU: the screen or disk memfd: " + ec.message();
     return ec;
   }
   accel_ = kvm_usable() ? "kvm" : "tcg";
@@ -96,10 +163,13 @@ std::error_code QemuMachine::start(std::string& error) {
       "-S", "-no-shutdown",  // paused until powered on; a guest power-off stops, not quits
       "-chardev", "socket,id=qmp,fd=" + std::to_string(kChildQmpFd),
       "-mon", "chardev=qmp,mode=control",
+      // The hard disk: a boot sector saying no OS is installed (what "hdd" boots).
+      "-drive", "if=none,id=hdd,format=raw,file=/proc/self/fd/" + std::to_string(kChildDiskFd),
+      "-device", "ide-hd,drive=hdd,bus=ide.0",
       "-device", std::string("ide-cd,id=") + kCdDevice + ",bus=ide.1",
       "-usb", "-device", "usb-tablet",
-      "-boot", "order=d,menu=off"};
-  const auto ec = process_.spawn(argv, {pair[1], screen_fd_});
+      "-boot", "order=" + boot_letters(BootDevice::normal, settings_.boot_order()) + ",menu=off"};
+  const auto ec = process_.spawn(argv, {pair[1], screen_fd_, disk_fd_});
   ::close(pair[1]);
   if (ec) {
     ::close(pair[0]);
@@ -126,6 +196,8 @@ void QemuMachine::stop() {
   std::error_code ignored;
   qmp_.close(ignored);
   if (cd_) cd_->nbd->close();
+  if (key_) key_->nbd->close();
+  for (auto& [id, drive] : unplugging_) drive->nbd->close();
   process_.kill();
 }
 
@@ -153,24 +225,15 @@ void QemuMachine::write_next() {
   if (p.fd >= 0) {
     // The fd rides on the command's first byte (SCM_RIGHTS); the command is small, so the
     // socket takes it whole or the channel is unusable.
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    iovec iov{p.line.data(), p.line.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &p.fd, sizeof(int));
-    const ssize_t n = ::sendmsg(qmp_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const auto ec = rcd::send_packet(
+        qmp_.native_handle(),
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(p.line.data()),
+                                      p.line.size()),
+        p.fd, std::chrono::milliseconds{0});
     ::close(p.fd);
     p.fd = -1;
-    if (n != static_cast<ssize_t>(p.line.size())) {
-      qemu_gone("cannot pass a file descriptor to QEMU: " +
-                std::string(n < 0 ? std::strerror(errno) : "short write"));
+    if (ec) {
+      qemu_gone("cannot pass a file descriptor to QEMU: " + ec.message());
       return;
     }
     queue_.pop_front();
@@ -215,9 +278,20 @@ void QemuMachine::on_qmp(QmpMessage m) {
     case QmpMessage::Kind::event:
       ++events_;
       // A guest powering off (with -no-shutdown QEMU stops instead of exiting).
-      if (m.event == "SHUTDOWN") {
+      if (m.event == "RESET" && m.body.is_object() && m.body.value("guest", false)) {
+        ++guest_resets_;
+      } else if (m.event == "SHUTDOWN") {
         if (m.body.is_object() && m.body.value("guest", false)) ++guest_shutdowns_;
         set_powered(false);
+      } else if (m.event == "DEVICE_DELETED" && m.body.is_object()) {
+        // A key's USB device is gone: its node can go (QEMU's client then disconnects).
+        const auto it = unplugging_.find(m.body.value("device", ""));
+        if (it != unplugging_.end()) {
+          const auto drive = it->second;
+          unplugging_.erase(it);
+          execute("blockdev-del", {{"node-name", drive->node}},
+                  [drive](bool, const nlohmann::json&) { drive->nbd->close(); });
+        }
       }
       break;
     case QmpMessage::Kind::reply: {
@@ -274,6 +348,7 @@ void QemuMachine::failed(const std::string& why) {
   replies_.clear();
   for (auto& [id, reply] : replies) reply(false, {{"desc", why}});
   if (cd_) cd_->nbd->close();
+  if (key_) key_->nbd->close();
 }
 
 // ---- Power and screen ----
@@ -295,15 +370,29 @@ void QemuMachine::power(PowerAction action, TimePoint) {
       break;
     case PowerAction::cold_boot: power_on(); break;
     case PowerAction::reset:
-      if (powered_) execute("system_reset", nullptr);
+      if (powered_) boot();
       break;
     default: break;
   }
 }
 
-void QemuMachine::power_on() {
+// Every boot reads the boot order from the CMOS (boot_set): the one-time boot, if RIBCL set one,
+// first, then --boot-order. A one-time order stays in the CMOS until the guest reads the CD
+// (SeaBIOS has chosen by then; its own reboot right after a reset reads the CMOS again) or the
+// next boot here; then the persistent order is back for the guest's own reboots.
+void QemuMachine::boot() {
+  const std::string normal = boot_letters(BootDevice::normal, settings_.boot_order());
+  boot_order_ = boot_letters(settings_.one_time_boot(), settings_.boot_order());
+  settings_.set_one_time_boot(BootDevice::normal);
+  restore_order_ = boot_order_ != normal;
+  ++boots_;
+  execute("human-monitor-command", {{"command-line", "boot_set " + boot_order_}});
   execute("system_reset", nullptr);
   execute("cont", nullptr);
+}
+
+void QemuMachine::power_on() {
+  boot();
   if (!powered_) set_powered(true);
 }
 
@@ -422,7 +511,41 @@ void QemuMachine::pointer(int abs_x, int abs_y, std::uint8_t buttons) {
   if (!events.empty() && powered_) execute("input-send-event", {{"events", events}});
 }
 
-// ---- The CD ----
+// ---- The drives ----
+
+// A medium's NBD link: a socket pair, the server on our end, the other end passed to QEMU
+// (getfd) and made a block node. Requests go to serve() in order.
+std::shared_ptr<QemuMachine::Drive> QemuMachine::open_drive(DriveKind kind, std::uint64_t bytes,
+                                                            bool read_only) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return nullptr;
+  auto drive = std::make_shared<Drive>();
+  drive->kind = kind;
+  drive->counters = kind == DriveKind::cd ? &cd_counters_ : &key_counters_;
+  drive->node = (kind == DriveKind::cd ? "cd" : "key") + std::to_string(++media_);
+  drive->block_size = kind == DriveKind::cd ? vm::mmc::kBlockSize : vm::kFloppyBlockSize;
+  drive->blocks = bytes / drive->block_size;
+  drive->read_only = read_only;
+  drive->nbd = std::make_shared<NbdConnection>(
+      io_, NbdExport{.size = bytes, .read_only = read_only});
+  if (drive->nbd->assign(pair[0])) {
+    ::close(pair[1]);
+    return nullptr;
+  }
+  drive->nbd->start([this, alive = std::weak_ptr<int>(alive_),
+                     weak = std::weak_ptr<Drive>(drive)](NbdRequest request) {
+    const auto d = weak.lock();
+    if (alive.expired() || !d || (d != cd_ && d != key_)) return;
+    d->requests.push_back(std::move(request));
+    serve(d);
+  });
+  execute("getfd", {{"fdname", drive->node}}, {}, pair[1]);
+  execute("blockdev-add", {{"driver", "nbd"},
+                           {"node-name", drive->node},
+                           {"read-only", read_only},
+                           {"server", {{"type", "fd"}, {"str", drive->node}}}});
+  return drive;
+}
 
 void QemuMachine::disc_changed(bool present, std::uint64_t blocks) {
   if (!error_.empty() || stopped_) return;
@@ -437,42 +560,82 @@ void QemuMachine::disc_changed(bool present, std::uint64_t blocks) {
     return;
   }
   if (cd_ || blocks == 0) return;
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
-  auto drive = std::make_shared<CdDrive>();
-  drive->node = "cd" + std::to_string(++discs_);
-  drive->blocks = blocks;
-  drive->nbd = std::make_shared<NbdConnection>(
-      io_, NbdExport{.size = blocks * vm::mmc::kBlockSize, .read_only = true});
-  if (drive->nbd->assign(pair[0])) {
-    ::close(pair[1]);
-    return;
-  }
-  cd_ = drive;
-  drive->nbd->start([this, alive = std::weak_ptr<int>(alive_),
-                     weak = std::weak_ptr<CdDrive>(drive)](NbdRequest request) {
-    const auto d = weak.lock();
-    if (alive.expired() || !d || d != cd_) return;
-    d->requests.push_back(std::move(request));
-    serve_cd();
-  });
-  execute("getfd", {{"fdname", drive->node}}, {}, pair[1]);
-  execute("blockdev-add", {{"driver", "nbd"},
-                           {"node-name", drive->node},
-                           {"read-only", true},
-                           {"server", {{"type", "fd"}, {"str", drive->node}}}});
+  cd_ = open_drive(DriveKind::cd, blocks * vm::mmc::kBlockSize, true);
+  if (!cd_) return;
   execute("blockdev-open-tray", {{"id", kCdDevice}, {"force", true}});
-  execute("blockdev-insert-medium", {{"id", kCdDevice}, {"node-name", drive->node}});
+  execute("blockdev-insert-medium", {{"id", kCdDevice}, {"node-name", cd_->node}});
   execute("blockdev-close-tray", {{"id", kCdDevice}});
 }
 
-// Serves the CD's requests in order: READs from the window, reading the window anew (64 blocks
-// from the first missing one) when it does not hold them; FLUSH has nothing to write back.
-void QemuMachine::serve_cd() {
-  const auto drive = cd_;
-  if (!drive || drive->nbd->closed()) return;
+// The key is a USB storage device plugged in with its medium and unplugged when the medium
+// goes, as a USB key is; a write-protected one is read-only to the guest.
+void QemuMachine::key_changed(bool present, std::uint64_t blocks, bool read_only) {
+  if (!error_.empty() || stopped_) return;
+  if (!present) {
+    if (!key_) return;
+    auto drive = std::move(key_);
+    unplugging_[drive->device] = drive;  // the node goes at DEVICE_DELETED
+    execute("device_del", {{"id", drive->device}});
+    return;
+  }
+  if (key_ || blocks == 0) return;
+  key_ = open_drive(DriveKind::key, blocks * vm::kFloppyBlockSize, read_only);
+  if (!key_) return;
+  key_->device = key_->node + "-usb";
+  execute("device_add", {{"driver", "usb-storage"},
+                         {"id", key_->device},
+                         {"drive", key_->node},
+                         {"removable", true}});
+}
+
+// Serves a drive's requests in order: READs from the window, reading the window anew (64 blocks
+// from the first missing one) when it does not hold them; a WRITE (the key only: the CD's node
+// is read-only, and the NBD core refuses writes to it) as WRITE(10)s; FLUSH has nothing to
+// write back.
+void QemuMachine::serve(const std::shared_ptr<Drive>& drive) {
+  if (drive->nbd->closed()) return;
+  DriveCounters& count = *drive->counters;
+  const std::uint64_t bs = drive->block_size;
   while (!drive->requests.empty()) {
-    const NbdRequest& r = drive->requests.front();
+    NbdRequest& r = drive->requests.front();
+    if (r.type == nbd::Command::write) {
+      if (drive->writing) return;
+      if (r.offset % bs != 0 || r.data.size() % bs != 0 || r.data.empty()) {
+        ++count.errors;
+        drive->nbd->reply(r.handle, nbd::kEinval);
+        drive->requests.pop_front();
+        continue;
+      }
+      drive->writing = true;
+      ++count.writes;
+      const std::uint64_t lba = r.offset / bs;
+      const std::uint64_t end = lba + r.data.size() / bs;
+      // What the window holds of these blocks is stale from now on.
+      if (lba < drive->window_lba + drive->window.size() / bs && end > drive->window_lba)
+        drive->window.clear();
+      vm_.usb().write(static_cast<std::uint32_t>(lba), std::move(r.data),
+                      [this, drive, alive = std::weak_ptr<int>(alive_)](UsbWriteOutcome out) {
+                        if (alive.expired()) return;
+                        drive->writing = false;
+                        if (drive->nbd->closed() || drive->requests.empty()) return;
+                        DriveCounters& c = *drive->counters;
+                        const NbdRequest& w = drive->requests.front();
+                        std::uint32_t error = nbd::kOk;
+                        if (out.status == UsbWriteOutcome::Status::written) {
+                          c.bytes_written += w.length;
+                        } else if (out.status == UsbWriteOutcome::Status::refused) {
+                          ++c.writes_refused;
+                          error = nbd::kEperm;
+                        } else {
+                          ++c.errors;
+                          error = nbd::kEio;
+                        }
+                        drive->nbd->reply(w.handle, error);
+                        drive->requests.pop_front();
+                        serve(drive);
+                      });
+      return;
+    }
     if (r.type != nbd::Command::read) {
       drive->nbd->reply(r.handle, nbd::kOk);
       drive->requests.pop_front();
@@ -481,48 +644,55 @@ void QemuMachine::serve_cd() {
     if (!drive->serving) {
       drive->serving = true;
       drive->data.clear();
-      ++nbd_reads_;
+      ++count.reads;
+      if (drive->kind == DriveKind::cd && restore_order_) {
+        restore_order_ = false;
+        const auto normal = boot_letters(BootDevice::normal, settings_.boot_order());
+        execute("human-monitor-command", {{"command-line", "boot_set " + normal}});
+      }
     }
     while (drive->data.size() < r.length) {
       const std::uint64_t at = r.offset + drive->data.size();
-      const std::uint64_t lba = at / vm::mmc::kBlockSize;
-      const std::uint64_t window_end =
-          drive->window_lba + drive->window.size() / vm::mmc::kBlockSize;
+      const std::uint64_t lba = at / bs;
+      const std::uint64_t window_end = drive->window_lba + drive->window.size() / bs;
       if (drive->window.empty() || lba < drive->window_lba || lba >= window_end) {
         if (drive->window_reading) return;
         drive->window_reading = true;
-        const auto count = static_cast<std::uint32_t>(
+        const auto blocks = static_cast<std::uint32_t>(
             std::min<std::uint64_t>(kWindowBlocks, drive->blocks - lba));
-        ++window_reads_;
-        vm_.read_blocks(lba, count,
-                        [this, drive, lba, alive = std::weak_ptr<int>(alive_)](
-                            bool ok, std::span<const std::uint8_t> data) {
-                          if (alive.expired()) return;
-                          drive->window_reading = false;
-                          if (drive != cd_ || drive->nbd->closed()) return;
-                          on_window(ok, lba, data);
-                        });
+        ++count.window_reads;
+        auto done = [this, drive, lba, alive = std::weak_ptr<int>(alive_)](
+                        bool ok, std::span<const std::uint8_t> data) {
+          if (alive.expired()) return;
+          drive->window_reading = false;
+          if (drive->nbd->closed()) return;
+          on_window(drive, ok, lba, data);
+        };
+        if (drive->kind == DriveKind::cd)
+          vm_.read_blocks(lba, blocks, std::move(done));
+        else
+          vm_.usb().read_blocks(lba, blocks, std::move(done));
         return;
       }
-      ++window_hits_;
-      const std::uint64_t from = at - drive->window_lba * vm::mmc::kBlockSize;
+      ++count.window_hits;
+      const std::uint64_t from = at - drive->window_lba * bs;
       const auto n = static_cast<std::size_t>(
           std::min<std::uint64_t>(r.length - drive->data.size(), drive->window.size() - from));
       const auto first = drive->window.begin() + static_cast<std::ptrdiff_t>(from);
       drive->data.insert(drive->data.end(), first, first + static_cast<std::ptrdiff_t>(n));
     }
-    nbd_bytes_ += drive->data.size();
+    count.bytes += drive->data.size();
     drive->nbd->reply(r.handle, nbd::kOk, drive->data);
     drive->serving = false;
     drive->requests.pop_front();
   }
 }
 
-void QemuMachine::on_window(bool ok, std::uint64_t lba, std::span<const std::uint8_t> data) {
-  const auto drive = cd_;
-  if (!ok) {
-    // The disc went or the read failed: the guest sees an I/O error.
-    ++nbd_errors_;
+void QemuMachine::on_window(const std::shared_ptr<Drive>& drive, bool ok, std::uint64_t lba,
+                            std::span<const std::uint8_t> data) {
+  if (!ok || data.size() % drive->block_size != 0) {
+    // The medium went or the read failed: the guest sees an I/O error.
+    ++drive->counters->errors;
     drive->window.clear();
     if (drive->serving && !drive->requests.empty()) {
       drive->nbd->reply(drive->requests.front().handle, nbd::kEio);
@@ -533,7 +703,23 @@ void QemuMachine::on_window(bool ok, std::uint64_t lba, std::span<const std::uin
     drive->window_lba = lba;
     drive->window.assign(data.begin(), data.end());
   }
-  serve_cd();
+  serve(drive);
+}
+
+nlohmann::json QemuMachine::drive_state(const Drive* drive, const DriveCounters& c) {
+  const bool in = drive != nullptr && !drive->nbd->closed();
+  return {{"inserted", in},
+          {"node", drive ? drive->node : ""},
+          {"read_only", in && drive->read_only},
+          {"nbd_reads", c.reads},
+          {"nbd_bytes", c.bytes},
+          {"nbd_writes", c.writes},
+          {"nbd_bytes_written", c.bytes_written},
+          {"nbd_writes_refused", c.writes_refused},
+          {"nbd_errors", c.errors},
+          {"nbd_rejected", drive ? drive->nbd->core().rejected() : 0},
+          {"window_reads", c.window_reads},
+          {"window_hits", c.window_hits}};
 }
 
 nlohmann::json QemuMachine::state() const {
@@ -549,14 +735,11 @@ nlohmann::json QemuMachine::state() const {
               {"events", events_}};
   j["screendumps"] = screendumps_;
   j["guest_shutdowns"] = guest_shutdowns_;
-  j["cd"] = {{"inserted", cd_ != nullptr && !cd_->nbd->closed()},
-             {"node", cd_ ? cd_->node : ""},
-             {"nbd_reads", nbd_reads_},
-             {"nbd_bytes", nbd_bytes_},
-             {"nbd_errors", nbd_errors_},
-             {"nbd_rejected", cd_ ? cd_->nbd->core().rejected() : 0},
-             {"window_reads", window_reads_},
-             {"window_hits", window_hits_}};
+  j["guest_resets"] = guest_resets_;
+  j["boots"] = boots_;
+  j["boot_order"] = boot_order_;  // SeaBIOS's letters of the last boot: d = CD, c = disk
+  j["cd"] = drive_state(cd_.get(), cd_counters_);
+  j["usb"] = drive_state(key_.get(), key_counters_);
   return j;
 }
 

@@ -1,10 +1,11 @@
 // A real x86 machine behind the simulated iLO (ilo-sim --machine qemu): one QEMU child, paused
-// at start, driven over QMP on a socket pair it inherits. Its CD drive is backed by an NBD
-// server here whose reads become SCSI READs over virtual media (VmServer::read_blocks, 64-block
-// read-ahead); its screen is a QMP screendump into a memfd at the frame interval; keys and the
-// absolute pointer go in as input-send-event; power is reset/cont/stop/system_powerdown. The
-// thin Asio shell around the cores (qmp_channel, nbd_server via nbd_connection, hid_qcode); all on the
-// io_context's thread. The USB key, boot order and one-time boot are not wired to it.
+// at start, driven over QMP on a socket pair it inherits. Its CD drive and its USB storage
+// device (the floppy/USB key) are backed by NBD servers here whose reads become SCSI READs over
+// virtual media (64-block read-ahead) and whose writes become WRITE(10)s; its screen is a QMP
+// screendump into a memfd at the frame interval; keys and the absolute pointer go in as
+// input-send-event; power is reset/cont/stop/system_powerdown, every boot with the boot order
+// and one-time boot that RIBCL and --boot-order set. The thin Asio shell around the cores
+// (qmp_channel, nbd_server via nbd_connection, hid_qcode); all on the io_context's thread.
 #pragma once
 
 #include <array>
@@ -32,6 +33,7 @@
 
 namespace ilo::sim {
 
+class Machine;
 class VmServer;
 
 struct QemuMachineOptions {
@@ -44,7 +46,9 @@ class QemuMachine final : public Host {
  public:
   using Options = QemuMachineOptions;
 
-  QemuMachine(asio::io_context& io, Options options, VmServer& vm);
+  // `settings` is the built-in machine's model, kept for what RIBCL and --boot-order set: its
+  // boot order and one-time boot (which a boot here uses and clears).
+  QemuMachine(asio::io_context& io, Options options, VmServer& vm, Machine& settings);
   ~QemuMachine() override;
   QemuMachine(const QemuMachine&) = delete;
   QemuMachine& operator=(const QemuMachine&) = delete;
@@ -78,7 +82,12 @@ class QemuMachine final : public Host {
     int fd = -1;  // passed with the line (SCM_RIGHTS), then closed
     std::uint64_t id = 0;
   };
-  struct CdDrive;
+  enum class DriveKind : std::uint8_t { cd, key };
+  struct DriveCounters {
+    std::uint64_t reads = 0, bytes = 0, errors = 0, window_reads = 0, window_hits = 0;
+    std::uint64_t writes = 0, bytes_written = 0, writes_refused = 0;
+  };
+  struct Drive;
 
   // QMP.
   void execute(const std::string& name, const nlohmann::json& arguments, Reply reply = {},
@@ -91,19 +100,26 @@ class QemuMachine final : public Host {
   void failed(const std::string& why);  // QEMU is gone or its QMP broke: off, with the reason
 
   // Power and screen.
+  void boot();  // the boot order for this boot, then reset and run
   void power_on();
   void set_powered(bool on);
   void schedule_dump();
   void on_dump();
 
-  // The CD: VmServer's disc listener, the NBD link per disc, reads with read-ahead.
+  // The drives: the CD (VmServer's disc listener) and the key (UsbDrive's medium listener), an
+  // NBD link per medium, reads with read-ahead, the key's writes.
   void disc_changed(bool present, std::uint64_t blocks);
-  void serve_cd();
-  void on_window(bool ok, std::uint64_t lba, std::span<const std::uint8_t> data);
+  void key_changed(bool present, std::uint64_t blocks, bool read_only);
+  std::shared_ptr<Drive> open_drive(DriveKind kind, std::uint64_t bytes, bool read_only);
+  void serve(const std::shared_ptr<Drive>& drive);
+  void on_window(const std::shared_ptr<Drive>& drive, bool ok, std::uint64_t lba,
+                 std::span<const std::uint8_t> data);
+  [[nodiscard]] static nlohmann::json drive_state(const Drive* drive, const DriveCounters& c);
 
   asio::io_context& io_;
   Options options_;
   VmServer& vm_;
+  Machine& settings_;
   QemuProcess process_;
   asio::local::stream_protocol::socket qmp_;
   QmpChannel channel_;
@@ -112,6 +128,7 @@ class QemuMachine final : public Host {
   bool writing_ = false;
   std::map<std::uint64_t, Reply> replies_;
   int screen_fd_ = -1;  // memfd; the child has it as fd 4
+  int disk_fd_ = -1;    // memfd with the hard disk's image; the child has it as fd 5
   asio::steady_timer dump_timer_;
   bool dump_in_flight_ = false;
   bool stopped_ = false;
@@ -133,14 +150,18 @@ class QemuMachine final : public Host {
   std::array<int, 2> pointer_px_{0, 0};
   std::uint8_t buttons_ = 0;
 
-  std::shared_ptr<CdDrive> cd_;
-  std::uint64_t discs_ = 0;
+  std::shared_ptr<Drive> cd_, key_;
+  DriveCounters cd_counters_, key_counters_;
+  std::uint64_t media_ = 0;  // NBD nodes made (names them)
+  std::map<std::string, std::shared_ptr<Drive>> unplugging_;  // key device id -> its drive
+
+  std::string boot_order_;  // the -boot letters of the last boot (e.g. "dc")
+  std::uint64_t boots_ = 0, guest_resets_ = 0;
+  bool restore_order_ = false;  // a one-time order is in the CMOS
 
   // Counters.
   std::uint64_t commands_ = 0, command_errors_ = 0, events_ = 0, screendumps_ = 0;
   std::uint64_t keys_typed_ = 0, guest_shutdowns_ = 0;
-  std::uint64_t nbd_reads_ = 0, nbd_bytes_ = 0, window_reads_ = 0, window_hits_ = 0;
-  std::uint64_t nbd_errors_ = 0;
   std::string last_command_error_;
 };
 

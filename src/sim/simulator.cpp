@@ -122,7 +122,7 @@ std::error_code Simulator::start(std::string& error) {
         QemuMachineOptions{.qemu_path = c.qemu_path,
                            .memory_mb = c.qemu_memory_mb,
                            .frame_interval = std::chrono::milliseconds(c.frame_interval_ms)},
-        *vm_);
+        *vm_, ctx_.machine);
     if ((ec = qemu_->start(error))) return ec;
     ctx_.host = qemu_.get();
   }
@@ -232,6 +232,8 @@ nlohmann::json Simulator::state() const {
          {{"x", qemu_->pointer_x()}, {"y", qemu_->pointer_y()},
           {"buttons", qemu_->pointer_buttons()}}},
         {"keys_typed", qemu_->keys_typed()},
+        {"boot_order", boot_order_words(m.boot_order())},
+        {"one_time_boot", ribcl::boot_word(m.one_time_boot())},
     };
     j.update(servers);
     return j;

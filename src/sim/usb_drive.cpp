@@ -58,6 +58,15 @@ class UsbDrive::Connection final : public VmInitiatorConnection<vm::FloppyInitia
         pump();
         return false;
       }
+    } else if (!drive_.block_reads_.empty() && !drive_.block_reading_) {
+      const auto& r = drive_.block_reads_.front();
+      if (initiator_.read_blocks(r.lba, r.count)) {
+        drive_.block_reading_ = true;
+      } else {
+        drive_.finish_block_read(false, {});
+        pump();
+        return false;
+      }
     } else if (drive_.read_wanted_ && initiator_.disk().present) {
       drive_.read_wanted_ = false;
       reading_ = initiator_.read_all();
@@ -105,6 +114,8 @@ class UsbDrive::Connection final : public VmInitiatorConnection<vm::FloppyInitia
         ++drive_.stats_.reads_failed;
       }
     }
+    if (drive_.block_reading_ && job == Job::read_blocks)
+      drive_.finish_block_read(result == Result::done, initiator_.read_data());
     if (job == Job::write && drive_.writing_) {
       const std::uint64_t written = initiator_.bytes_written();
       drive_.bytes_written_total_ += written - bytes_written_seen_;
@@ -125,6 +136,7 @@ class UsbDrive::Connection final : public VmInitiatorConnection<vm::FloppyInitia
 
   void settle() override {
     const auto& disk = initiator_.disk();
+    drive_.medium_seen(disk.present, disk.blocks, disk.present && initiator_.write_protected());
     const std::string status =
         disk.present ? std::to_string(disk.blocks) + " blocks" : std::string("no medium");
     if (status == shown_status_) return;
@@ -170,6 +182,7 @@ void UsbDrive::stop() {
   stopped_ = true;
   if (active_) active_->close("server stopped", false);
   while (!writes_.empty()) finish_write({UsbWriteOutcome::Status::failed, {}, "stopped"});
+  while (!block_reads_.empty()) finish_block_read(false, {});
 }
 
 bool UsbDrive::start_read_all() {
@@ -187,6 +200,32 @@ void UsbDrive::write(std::uint32_t lba, std::vector<std::uint8_t> data, WriteDon
   }
   writes_.push_back({lba, std::move(data), std::move(done)});
   active_->pump();
+}
+
+void UsbDrive::read_blocks(std::uint64_t lba, std::uint32_t count, BlocksDone done) {
+  if (stopped_ || !active_ || !active_->serving() || !active_->initiator().disk().present) {
+    done(false, {});
+    return;
+  }
+  block_reads_.push_back({lba, count, std::move(done)});
+  active_->pump();
+}
+
+void UsbDrive::finish_block_read(bool ok, std::span<const std::uint8_t> data) {
+  block_reading_ = false;
+  if (block_reads_.empty()) return;
+  auto done = std::move(block_reads_.front().done);
+  block_reads_.pop_front();
+  if (done) done(ok, data);
+}
+
+// A changed medium is told as gone first, so the listener never sees one replace another.
+void UsbDrive::medium_seen(bool present, std::uint64_t blocks, bool read_only) {
+  const Medium now{present, present ? blocks : 0, present && read_only};
+  if (now == medium_told_) return;
+  if (medium_told_.present && medium_listener_) medium_listener_(false, 0, false);
+  medium_told_ = now;
+  if (now.present && medium_listener_) medium_listener_(true, now.blocks, now.read_only);
 }
 
 void UsbDrive::finish_write(UsbWriteOutcome outcome) {
@@ -210,6 +249,8 @@ void UsbDrive::on_closed(Connection& c, bool abnormal) {
       finish_write({UsbWriteOutcome::Status::failed, {},
                     "connection closed: " + stats_.last_close_reason});
   }
+  while (!block_reads_.empty()) finish_block_read(false, {});
+  medium_seen(false, 0, false);
   if (stopped_) return;
   ctx_.machine.print("Virtual USB key disconnected: " + stats_.last_close_reason);
 }

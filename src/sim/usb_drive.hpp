@@ -2,7 +2,8 @@
 // #the-simulators-initiator): the second virtual-media connection, handed over by VmServer once a
 // device-1 or device-3 connect request passed the key check. It plays the host with the core's
 // FloppyInitiator: enumerate, poll with TEST UNIT READY, read the whole medium on demand and write
-// blocks for tests (/sim/usb/write). A thin Asio shell on the io_context's one thread; no client
+// blocks for tests (/sim/usb/write) or for a real machine's guest (block reads and writes on
+// demand, ilo-sim --machine qemu). A thin Asio shell on the io_context's one thread; no client
 // session code, no CD-ROM model.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,14 @@ class UsbDrive {
   // Writes `data` (whole 512-byte blocks) at `lba` through the protocol; `done` runs on the
   // network thread once the last block is answered (or at once without a medium).
   void write(std::uint32_t lba, std::vector<std::uint8_t> data, WriteDone done);
+  // For a real machine's USB storage device (ilo-sim --machine qemu): told of every medium
+  // change (present, 512-byte blocks, write-protected; a changed medium is told as gone, then
+  // present), and reads block ranges on demand. `done(ok, data)` gets the `count` blocks
+  // (1..256) from `lba`, or ok=false (no medium, the connection ended, a SCSI error).
+  using MediumListener = std::function<void(bool present, std::uint64_t blocks, bool read_only)>;
+  void set_medium_listener(MediumListener listener) { medium_listener_ = std::move(listener); }
+  using BlocksDone = std::function<void(bool ok, std::span<const std::uint8_t> data)>;
+  void read_blocks(std::uint64_t lba, std::uint32_t count, BlocksDone done);
   void set_hashing(bool on) noexcept { hashing_ = on; }
   void count_refused_busy() noexcept { ++refused_busy_; }
 
@@ -87,8 +97,16 @@ class UsbDrive {
     WriteDone done;
   };
 
+  struct BlockRead {
+    std::uint64_t lba;
+    std::uint32_t count;
+    BlocksDone done;
+  };
+
   void on_closed(Connection& c, bool abnormal);
   void finish_write(UsbWriteOutcome outcome);
+  void finish_block_read(bool ok, std::span<const std::uint8_t> data);
+  void medium_seen(bool present, std::uint64_t blocks, bool read_only);
 
   SimContext& ctx_;
   UsbDriveTimeouts timeouts_;
@@ -98,6 +116,15 @@ class UsbDrive {
   bool read_wanted_ = false;
   std::deque<PendingWrite> writes_;       // queued; the front one runs when writing_
   bool writing_ = false;
+  std::deque<BlockRead> block_reads_;  // queued; the front one runs when block_reading_
+  bool block_reading_ = false;
+  MediumListener medium_listener_;
+  struct Medium {
+    bool present = false;
+    std::uint64_t blocks = 0;
+    bool read_only = false;
+    bool operator==(const Medium&) const = default;
+  } medium_told_;
 
   // Statistics.
   VmDriveStats stats_;

@@ -69,6 +69,18 @@ bool FloppyInitiator::read_all() {
   return true;
 }
 
+bool FloppyInitiator::read_blocks(std::uint64_t lba, std::uint32_t count) {
+  if (!disk_.present || count == 0 || count > kMaxBlocksPerTransfer || lba >= disk_.blocks ||
+      count > disk_.blocks - lba || !start(Job::read_blocks))
+    return false;
+  next_lba_ = lba;
+  end_lba_ = lba + count;
+  read_data_.clear();
+  read_data_.reserve(std::size_t{count} * kFloppyBlockSize);
+  send_next_read();
+  return true;
+}
+
 bool FloppyInitiator::write(std::uint32_t lba, std::vector<std::uint8_t> data) {
   if (!disk_.present || data.empty() || data.size() % kFloppyBlockSize != 0 ||
       !start(Job::write))
@@ -131,7 +143,10 @@ std::size_t FloppyInitiator::feed(std::span<const std::uint8_t> in) {
 
 void FloppyInitiator::on_data(std::span<const std::uint8_t> data) {
   if (reply_ok_ && step_ == Step::read_chunk) {
-    if (options_.hash) sha_.update(data);
+    if (jobs_.job() == Job::read_blocks)
+      read_data_.insert(read_data_.end(), data.begin(), data.end());
+    else if (options_.hash)
+      sha_.update(data);
     bytes_read_ += data.size();
   } else if (reply_ok_) {
     const std::size_t k = std::min(data.size(), small_.size() - small_size_);
@@ -254,7 +269,7 @@ void FloppyInitiator::on_reply() {
       if (next_lba_ < end_lba_) {
         send_next_read();
       } else {
-        if (options_.hash) read_sha256_ = sha_.finish();
+        if (options_.hash && jobs_.job() == Job::read_all) read_sha256_ = sha_.finish();
         finish(JobResult::done);
       }
       break;

@@ -3,7 +3,8 @@
 // like a host's USB storage stack, as a sans-I/O state machine. It produces requests (with WRITE
 // data-out) one at a time and consumes reply headers and data, checking every reply. Jobs:
 // enumerate (TEST UNIT READY, READ FORMAT CAPACITIES, READ CAPACITY), poll for medium changes, read
-// the whole medium (SHA-256), write blocks. No handshake, no timing.
+// the whole medium (SHA-256), read a block range (a real guest's read; the data is kept), write
+// blocks. No handshake, no timing.
 #pragma once
 
 #include <array>
@@ -33,7 +34,7 @@ class FloppyInitiator {
   using Options = FloppyInitiatorOptions;
 
   using Phase = InitiatorPhase;
-  enum class Job : std::uint8_t { none, enumerate, poll, read_all, write };
+  enum class Job : std::uint8_t { none, enumerate, poll, read_all, read_blocks, write };
   enum class JobResult : std::uint8_t {
     none,
     done,
@@ -58,6 +59,8 @@ class FloppyInitiator {
   bool enumerate();
   bool poll();  // one TEST UNIT READY: enumerates after a change, forgets a removed medium
   bool read_all();
+  // `count` (1..256) blocks from `lba`, all on the medium; the data is kept in read_data().
+  bool read_blocks(std::uint64_t lba, std::uint32_t count);
   bool write(std::uint32_t lba, std::vector<std::uint8_t> data);
 
   // The next bytes to send (a 12-byte request, plus the data-out of a WRITE), once.
@@ -78,6 +81,8 @@ class FloppyInitiator {
   [[nodiscard]] const std::optional<Sha256::Digest>& read_sha256() const noexcept {
     return read_sha256_;
   }
+  // The data of the last read_blocks() job (complete only if it ended done).
+  [[nodiscard]] std::span<const std::uint8_t> read_data() const noexcept { return read_data_; }
   [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   [[nodiscard]] std::uint64_t keep_alives() const noexcept { return keep_alives_; }
@@ -122,6 +127,7 @@ class FloppyInitiator {
   std::uint64_t end_lba_ = 0;
   std::uint32_t chunk_blocks_ = 0;
   std::vector<std::uint8_t> write_data_;
+  std::vector<std::uint8_t> read_data_;  // read_blocks()
   Sha256 sha_;
   std::optional<Sha256::Digest> read_sha256_;
   std::uint64_t bytes_read_ = 0;

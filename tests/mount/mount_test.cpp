@@ -1445,6 +1445,23 @@ std::string screen_sha(const Mount& mount) {
   return sha256_hex(ppm_pixels(read_file(mount.path("screen.ppm")), w, h));
 }
 
+// Waits for GRUB's next prompt after typing `command` (one at a time: keys typed
+// while GRUB reads from the disc overflow the guest's keyboard buffer, as on a real PC).
+bool grub_run(const Mount& mount, const std::string& command, std::chrono::seconds limit) {
+  const auto prompts = [&] {
+    const std::string t = read_file(mount.path("screen.txt"));
+    std::size_t n = 0;
+    for (auto at = t.find("grub>"); at != std::string::npos; at = t.find("grub>", at + 1)) ++n;
+    return n;
+  };
+  const std::size_t before = prompts();
+  if (const int e = write_control(mount.path("keyboard"), command + "\n"); e != 0) {
+    ADD_FAILURE() << "keyboard: " << std::strerror(e);
+    return false;
+  }
+  return wait_until([&] { return prompts() > before; }, limit);
+}
+
 // The CI test: cp a GRUB ISO into the mount, power on, the real BIOS boots it from the
 // virtual CD (every read a SCSI READ over virtual media to the mount), the menu is read through
 // screen.txt, keys move it and type at its prompt, the pixels agree, then eject and power off.
@@ -1515,16 +1532,8 @@ TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
   // One command at a time, each after GRUB's next prompt: keys typed while GRUB reads modules
   // from the disc overflow the guest's keyboard buffer, as on a real PC.
   for (const char* command : {"insmod all_video", "loadfont unicode", "set gfxmode=640x480"}) {
-    const auto prompts = [&] {
-      const std::string t = read_file(mount.path("screen.txt"));
-      std::size_t n = 0;
-      for (auto at = t.find("grub>"); at != std::string::npos; at = t.find("grub>", at + 1)) ++n;
-      return n;
-    };
-    const std::size_t before = prompts();
-    ASSERT_EQ(write_control(mount.path("keyboard"), std::string(command) + "\n"), 0);
-    ASSERT_TRUE(wait_until([&] { return prompts() > before; }, 15s))
-        << command << "\n" << read_file(mount.path("screen.txt"));
+    ASSERT_TRUE(grub_run(mount, command, 15s)) << command << "\n"
+                                               << read_file(mount.path("screen.txt"));
   }
   ASSERT_EQ(write_control(mount.path("keyboard"), "terminal_output gfxterm\n"), 0);
   EXPECT_TRUE(wait_until([&] {
@@ -1565,6 +1574,204 @@ TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
   EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
   EXPECT_EQ(machine_state(sim)["error"], nullptr);
   EXPECT_EQ(machine_state(sim)["qmp"]["errors"], 0) << machine_state(sim).dump();
+}
+
+// A FAT key image (4 MiB, no partition table, as mformat makes it) with /ilofs-key holding
+// `marker` and an empty GRUB environment block /grubenv; empty on failure.
+std::string make_key_image(const std::string& dir, const std::string& marker) {
+  const std::string img = dir + "/key.img", txt = dir + "/marker.txt", env = dir + "/grubenv";
+  if (!write_file(txt, marker + "\n")) return {};
+  const std::string cmd = "truncate -s 4M '" + img + "' && mformat -i '" + img +
+                          "' -t 8 -h 64 -s 16 :: && mcopy -i '" + img + "' '" + txt +
+                          "' ::/ilofs-key && grub-editenv '" + env + "' create && mcopy -i '" +
+                          img + "' '" + env + "' ::/grubenv";
+  return std::system(cmd.c_str()) == 0 ? img : std::string();
+}
+
+
+// Copies `files` (quoted, space-separated) into the mount, then waits for the guest's CD and for
+// the console connection (the power button goes over it).
+void copy_in(const SimProcess& sim, const Mount& mount, const std::string& files) {
+  ASSERT_EQ(std::system(("cp " + files + " '" + mount.mountpoint() + "/'").c_str()), 0);
+  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["cd"]["inserted"] == true; }, 30s))
+      << sim.state().dump();
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = mount.status();
+    return s.is_object() && s["connections"]["console"]["state"] == "up";
+  }, 15s));
+}
+
+// Boots the GRUB ISO from the mount until its menu (marker) shows; then 'c' for the prompt.
+void boot_to_grub_prompt(const SimProcess& sim, const Mount& mount, const std::string& marker) {
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  ASSERT_TRUE(wait_until([&] {
+    return read_file(mount.path("screen.txt")).find(marker) != std::string::npos;
+  }, 30s)) << read_file(mount.path("screen.txt")) << "\n" << machine_state(sim).dump();
+  ASSERT_EQ(write_control(mount.path("keyboard"), "c"), 0);
+  ASSERT_TRUE(wait_until([&] {
+    return read_file(mount.path("screen.txt")).find("grub>") != std::string::npos;
+  }, 10s)) << read_file(mount.path("screen.txt"));
+}
+
+// The USB key: a FAT image copied into the mount beside the GRUB ISO is a USB storage device in
+// the guest; GRUB lists it and reads its file (READ(10)s to the mount), and its save_env writes
+// the environment block in place (WRITE(10)s that land in the mount's key.img).
+TEST(MountQemu, UsbKeyFromTheMountIsReadAndWrittenByTheGuest) {
+  for (const char* tool :
+       {"qemu-system-x86_64", "grub-mkrescue", "mformat", "mcopy", "grub-editenv", "xorriso"}) {
+    if (!on_path(tool)) GTEST_SKIP() << tool << " not installed (tools/deps installs it)";
+  }
+  TempDir work;
+  const std::string marker = "ILOFS-GRUB-PAGE-4815", key_marker = "ILOFS-USB-DISK-2651";
+  const std::string iso = make_grub_iso(work.path(), marker);
+  ASSERT_FALSE(iso.empty()) << "grub-mkrescue failed";
+  const std::string key = make_key_image(work.path(), key_marker);
+  ASSERT_FALSE(key.empty()) << "mtools or grub-editenv failed";
+  SimProcess sim({"--machine", "qemu", "--frame-interval", "100", "--ping-interval", "300"});
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_NO_FATAL_FAILURE(copy_in(sim, mount, "'" + iso + "' '" + key + "'"));
+  // A BIOS enumerates USB at power-on: the key is plugged in before.
+  ASSERT_TRUE(wait_until([&] { return machine_state(sim)["usb"]["inserted"] == true; }, 15s))
+      << sim.state().dump();
+  EXPECT_EQ(machine_state(sim)["usb"]["read_only"], false);
+  ASSERT_NO_FATAL_FAILURE(boot_to_grub_prompt(sim, mount, marker));
+
+  // Under SeaBIOS GRUB names the IDE disk hd0 and the USB key hd1 (the CD it booted is cd).
+  ASSERT_TRUE(grub_run(mount, "ls", 15s)) << read_file(mount.path("screen.txt"));
+  std::string text = read_file(mount.path("screen.txt"));
+  EXPECT_NE(text.find("(hd1)"), std::string::npos) << text;
+  const auto reads_before = machine_state(sim)["usb"]["nbd_reads"].get<std::uint64_t>();
+  // (The file's name avoids the glyphs screen.txt cannot read.)
+  ASSERT_TRUE(grub_run(mount, "cat (hd1)/ilofs-key", 45s))
+      << read_file(mount.path("screen.txt")) << machine_state(sim).dump() << "\n"
+      << sim.state()["usb"].dump();
+  text = read_file(mount.path("screen.txt"));
+  EXPECT_NE(text.find("grub> cat (hd1)/ilofs-key\n" + key_marker), std::string::npos) << text;
+  const auto usb = machine_state(sim)["usb"];
+  EXPECT_GT(usb["nbd_reads"].get<std::uint64_t>(), reads_before) << usb.dump();
+  EXPECT_GT(sim.state()["usb"]["bytes_read"].get<std::uint64_t>(), 0u) << sim.state()["usb"];
+
+  // save_env rewrites the 1 KiB block in place: WRITE(10) to the mount, then in key.img.
+  ASSERT_TRUE(grub_run(mount, "set ILOFS=PASSED", 10s));
+  ASSERT_TRUE(grub_run(mount, "save_env -f (hd1)/grubenv ILOFS", 45s))
+      << read_file(mount.path("screen.txt"));
+  EXPECT_TRUE(wait_until([&] {
+    return read_file(mount.path("key.img")).find("ILOFS=PASSED\n") != std::string::npos;
+  }, 10s)) << read_file(mount.path("screen.txt")) << machine_state(sim)["usb"].dump();
+  const auto written = machine_state(sim)["usb"];
+  EXPECT_GE(written["nbd_writes"].get<std::uint64_t>(), 1u) << written.dump();
+  EXPECT_EQ(written["nbd_errors"], 0) << written.dump();
+  EXPECT_GE(sim.state()["usb"]["writes_completed"].get<std::uint64_t>(), 1u);
+
+  // rm unplugs it from the guest; a read-only file is plugged in as a read-only device.
+  ASSERT_EQ(::unlink(mount.path("key.img").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return machine_state(sim)["usb"]["inserted"] == false; }, 10s))
+      << machine_state(sim).dump();
+  ASSERT_EQ(::chmod(key.c_str(), 0444), 0);
+  ASSERT_EQ(::symlink(key.c_str(), mount.path("ro.img").c_str()), 0) << std::strerror(errno);
+  EXPECT_TRUE(wait_until([&] {
+    const auto u = machine_state(sim)["usb"];
+    return u["inserted"] == true && u["read_only"] == true;
+  }, 15s)) << machine_state(sim).dump();
+  ASSERT_EQ(write_control(mount.path("power"), "hold"), 0);
+  EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 5s));
+  EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
+  EXPECT_EQ(sim.state()["usb"]["violations"], 0) << sim.state()["usb"].dump();
+  EXPECT_EQ(machine_state(sim)["error"], nullptr);
+  EXPECT_EQ(machine_state(sim)["qmp"]["errors"], 0) << machine_state(sim).dump();
+}
+
+// Boot order hdd,cd: "an installed server" boots its disk (whose boot sector says no OS is
+// installed) although a disc is in; `echo cd > boot` and a power cycle boot the CD once, and
+// the next boot is the disk's again.
+TEST(MountQemu, OneTimeBootBootsTheCdOnceWithBootOrderHddFirst) {
+  for (const char* tool : {"qemu-system-x86_64", "grub-mkrescue", "mformat", "xorriso"}) {
+    if (!on_path(tool)) GTEST_SKIP() << tool << " not installed (tools/deps installs it)";
+  }
+  TempDir work;
+  const std::string marker = "ILOFS-GRUB-PAGE-4815", disk = "Hard disk: no OS installed";
+  const std::string iso = make_grub_iso(work.path(), marker);
+  ASSERT_FALSE(iso.empty()) << "grub-mkrescue failed";
+  SimProcess sim({"--machine", "qemu", "--boot-order", "hdd,cd", "--frame-interval", "100",
+                  "--ping-interval", "300"});
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_NO_FATAL_FAILURE(copy_in(sim, mount, "'" + iso + "'"));
+  const auto screen_shows = [&](const std::string& what) {
+    return wait_until([&] {
+      return read_file(mount.path("screen.txt")).find(what) != std::string::npos;
+    }, 30s);
+  };
+
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  ASSERT_TRUE(screen_shows(disk)) << read_file(mount.path("screen.txt"));
+  EXPECT_EQ(machine_state(sim)["boot_order"], "cd");  // SeaBIOS's letters: disk, then CD
+
+  ASSERT_EQ(write_control(mount.path("boot"), "cd\n"), 0);
+  EXPECT_EQ(sim.state()["one_time_boot"], "cd");
+  ASSERT_EQ(write_control(mount.path("power"), "cycle"), 0);
+  ASSERT_TRUE(screen_shows(marker)) << read_file(mount.path("screen.txt"))
+                                    << machine_state(sim).dump();
+  EXPECT_EQ(machine_state(sim)["boot_order"], "dc");
+  EXPECT_EQ(sim.state()["one_time_boot"], "normal");  // used up by that boot
+  EXPECT_EQ(read_file(mount.path("boot")), "normal\n");
+
+  ASSERT_EQ(write_control(mount.path("power"), "cycle"), 0);
+  ASSERT_TRUE(screen_shows(disk)) << read_file(mount.path("screen.txt"));
+  EXPECT_EQ(machine_state(sim)["boot_order"], "cd");
+  EXPECT_EQ(machine_state(sim)["boots"], 3);
+  ASSERT_EQ(write_control(mount.path("power"), "hold"), 0);
+  EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 5s));
+  EXPECT_EQ(machine_state(sim)["error"], nullptr);
+  EXPECT_EQ(machine_state(sim)["qmp"]["errors"], 0) << machine_state(sim).dump();
+}
+
+// The slow test outside CI (suite qemu_slow, see the README): the Debian netboot installer's
+// kernel and initrd (debian-installer-12-netboot-amd64; tools/deps --with-qemu-slow) packed into
+// a GRUB ISO at test time boot from the mount to the installer's first screen.
+TEST(MountQemuSlow, DebianNetbootInstallerReachesSelectALanguage) {
+  const std::string di = "/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64";
+  if (!fsys::exists(di + "/linux") || !fsys::exists(di + "/initrd.gz"))
+    GTEST_SKIP() << "debian-installer-12-netboot-amd64 not installed (tools/deps --with-qemu-slow)";
+  for (const char* tool : {"qemu-system-x86_64", "grub-mkrescue", "mformat", "xorriso"}) {
+    if (!on_path(tool)) GTEST_SKIP() << tool << " not installed (tools/deps installs it)";
+  }
+  TempDir work;
+  const std::string tree = work.path() + "/di-tree";
+  fsys::create_directories(tree + "/boot/grub");
+  fsys::copy_file(di + "/linux", tree + "/linux");
+  fsys::copy_file(di + "/initrd.gz", tree + "/initrd.gz");
+  // VGA text (no framebuffer): screen.txt reads the installer's newt screens.
+  ASSERT_TRUE(write_file(tree + "/boot/grub/grub.cfg",
+                         "set timeout=0\nterminal_output console\n"
+                         "menuentry 'install' { linux /linux vga=normal nomodeset --- quiet\n"
+                         "  initrd /initrd.gz }\n"));
+  const std::string iso = work.path() + "/di.iso";
+  ASSERT_EQ(std::system(("grub-mkrescue -o '" + iso + "' '" + tree + "' >/dev/null 2>&1").c_str()),
+            0);
+  // Less than about 1 GiB puts the installer in its low memory mode, which skips the language.
+  SimProcess sim({"--machine", "qemu", "--memory", "1024", "--frame-interval", "200"});
+  ASSERT_EQ(sim.error(), "");
+  Mount mount(sim, {});
+  ASSERT_TRUE(mount.mounted()) << mount.error();
+  ASSERT_NO_FATAL_FAILURE(copy_in(sim, mount, "'" + iso + "'"));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(write_control(mount.path("power"), "press"), 0);
+  std::string text;
+  ASSERT_TRUE(wait_until([&] {
+    text = read_file(mount.path("screen.txt"));
+    return text.find("Select a language") != std::string::npos;
+  }, 240s)) << "screen.txt:\n" << text << "\n" << machine_state(sim).dump();
+  std::printf("the installer's language screen %.1f s after power-on; %s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              machine_state(sim)["cd"].dump().c_str());
+  EXPECT_EQ(vm_state(sim)["violations"], 0) << vm_state(sim).dump();
+  EXPECT_EQ(machine_state(sim)["cd"]["nbd_errors"], 0);
+  ASSERT_EQ(write_control(mount.path("power"), "hold"), 0);
+  EXPECT_TRUE(wait_until([&] { return sim_power_is(sim, "off"); }, 5s));
 }
 
 }  // namespace

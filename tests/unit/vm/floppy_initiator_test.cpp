@@ -3,6 +3,8 @@
 // medium changes, keep-alives, DISCONNECT, broken streams, replies fed one byte at a time.
 #include "vm/floppy_initiator.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "vm/floppy_target.hpp"
@@ -80,6 +82,27 @@ TEST_F(FloppyInitiatorTest, WritesThenReadsEverythingBackOneByteAtATime) {
   ASSERT_TRUE(ini.read_sha256());
   EXPECT_EQ(*ini.read_sha256(), sha.finish());
   EXPECT_EQ(ini.bytes_read(), expected.size());
+  EXPECT_EQ(ini.violations(), 0u) << ini.last_violation();
+}
+
+// A real guest's read (ilo-sim --machine qemu): a block range, kept, in transfers of at most
+// 256 blocks; ranges off the medium are refused without a request.
+TEST_F(FloppyInitiatorTest, ReadsABlockRangeAndKeepsItsData) {
+  ASSERT_TRUE(ini.enumerate());
+  run(ini, target);
+  ASSERT_TRUE(ini.read_blocks(300, 3));
+  EXPECT_EQ(run(ini, target, 5), (std::vector<std::uint8_t>{0x28}));
+  EXPECT_EQ(ini.last_job(), Ini::Job::read_blocks);
+  EXPECT_EQ(ini.last_result(), Ini::JobResult::done);
+  const auto all = pattern(600 * 512, 1);
+  EXPECT_TRUE(std::equal(ini.read_data().begin(), ini.read_data().end(),
+                         all.begin() + 300 * 512, all.begin() + 303 * 512));
+  EXPECT_EQ(ini.read_data().size(), 3u * 512);
+  EXPECT_FALSE(ini.read_sha256());  // a range is not hashed
+  EXPECT_FALSE(ini.read_blocks(598, 3));
+  EXPECT_FALSE(ini.read_blocks(0, 0));
+  EXPECT_FALSE(ini.read_blocks(0, 257));
+  EXPECT_FALSE(ini.take_output());
   EXPECT_EQ(ini.violations(), 0u) << ini.last_violation();
 }
 
