@@ -124,7 +124,7 @@ class Mount {
   };
 
   // `cache`: the cache directory ("" = a new one in the mount's own directory).
-  Mount(const SimProcess& sim, Options options, const std::string& cache = {}) : sim_(sim) {
+  Mount(const SimProcess& sim, Options options, const std::string& cache = {}) {
     mountpoint_ = dir_.path() + "/mnt";
     cache_ = cache.empty() ? dir_.path() + "/cache" : cache;
     fsys::create_directories(mountpoint_);
@@ -234,7 +234,6 @@ class Mount {
     return -1;
   }
 
-  const SimProcess& sim_;
   TempDir dir_;
   std::string mountpoint_, cache_, log_path_;
   std::vector<std::string> args_;
