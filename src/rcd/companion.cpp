@@ -135,7 +135,9 @@ struct Companion::Impl {
   }
 
   // ---- commands (any thread) ----
-  std::error_code command(proto::Body body) {
+  // `pacing`: how long the companion takes to write the command out (typed keys), added to
+  // command_timeout so that a long line is not cut off half-typed by a timeout.
+  std::error_code command(proto::Body body, std::chrono::milliseconds pacing = {}) {
     std::shared_ptr<Channel> ch;
     std::uint32_t id = 0;
     std::uint64_t child = 0;
@@ -160,7 +162,7 @@ struct Companion::Impl {
       return ec == std::errc::timed_out ? ec : std::make_error_code(std::errc::not_connected);
     }
     std::unique_lock lock(mutex);
-    const bool answered = cv.wait_for(lock, options.command_timeout, [&] {
+    const bool answered = cv.wait_for(lock, options.command_timeout + pacing, [&] {
       return acks[id].has_value() || child_number != child || stopping;
     });
     const std::optional<int> result = acks[id];
@@ -332,6 +334,7 @@ struct Companion::Impl {
         {"backoff_initial_ms", options.policy.backoff_initial.count()},
         {"backoff_max_ms", options.policy.backoff_max.count()},
         {"stable_after_ms", options.policy.stable_after.count()},
+        {"typing_interval_ms", options.typing_interval.count()},
         {"jitter", options.policy.jitter},
     };
     tell({0, proto::Configure{config.dump()}});
@@ -692,7 +695,8 @@ std::error_code Companion::keys(std::span<const rc::KeyboardReport> reports) {
     const std::size_t n = std::min(reports.size(), proto::kMaxReports);
     proto::Keyboard k;
     k.reports.assign(reports.begin(), reports.begin() + static_cast<std::ptrdiff_t>(n));
-    if (auto ec = impl_->command(std::move(k))) return ec;
+    const auto pacing = impl_->options.typing_interval * static_cast<std::int64_t>(n);
+    if (auto ec = impl_->command(std::move(k), pacing)) return ec;
     reports = reports.subspan(n);
   }
   return {};

@@ -31,7 +31,10 @@ struct CompanionOptions {
   net::BusyPolicy busy = net::BusyPolicy::fail;
   net::ConnectionPolicy policy;               // the console's and the command connection's
   std::chrono::milliseconds restart_initial{500}, restart_max{10'000};  // companion restarts
-  std::chrono::milliseconds command_timeout{30'000};  // waiting for a command to be sent
+  // Waiting for a command to be written, on top of the typing itself: keys are paced one
+  // report per typing_interval by the companion, so n reports may take n * typing_interval more.
+  std::chrono::milliseconds command_timeout{30'000};
+  std::chrono::milliseconds typing_interval{8};
   bool debug = false;                         // the companion logs protocol debug (no secrets)
   // The server's keyboard layout (null: US), handed to the companion for VNC keysyms.
   std::shared_ptr<const rc::KeyLayout> layout;
@@ -106,7 +109,7 @@ class Companion {
 
   // Commands: each returns once the companion reports it written to the console connection,
   // or with an error (std::errc::not_connected while the console is down or the companion is
-  // not running; std::errc::timed_out after command_timeout). Keys are paced by the companion.
+  // not running; std::errc::timed_out after command_timeout, plus the pacing of the keys).
   std::error_code power(rc::PowerAction action);
   std::error_code keys(std::span<const rc::KeyboardReport> reports);
   // Positions in screen pixels; the companion scales them to the current screen mode. A

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -74,7 +75,8 @@ std::string lower(std::string s) {
 
 // One simulator, the session owner logged in, and a started companion.
 struct Rig {
-  explicit Rig(std::vector<std::string> sim_args, net::BusyPolicy busy = net::BusyPolicy::fail)
+  explicit Rig(std::vector<std::string> sim_args, net::BusyPolicy busy = net::BusyPolicy::fail,
+               const std::function<void(CompanionOptions&)>& adjust = {})
       : sim([&] {
           sim_args.insert(sim_args.end(), {"--frame-interval", "50", "--ping-interval", "300"});
           return sim_args;
@@ -107,6 +109,7 @@ struct Rig {
     o.command_timeout = 10'000ms;
     o.debug = true;  // debug lines must be free of secrets too
     o.log = [this](int p, const std::string& t) { logs.add(p, t); };
+    if (adjust) adjust(o);
     companion = std::make_unique<Companion>(o, *owner);
     companion->start();
   }
@@ -223,6 +226,25 @@ INSTANTIATE_TEST_SUITE_P(Ciphers, CompanionCipher,
                          ::testing::Values("rc4", "aes128", "aes256", "none"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
+// A long line is typed whole: the time the companion takes to pace the keys is added to the
+// command timeout (here 22 reports at 100 ms each, 2.2 s, against a 1 s timeout).
+TEST(Companion, TypingLongerThanTheCommandTimeoutCompletes) {
+  Rig rig({}, net::BusyPolicy::fail, [](CompanionOptions& o) {
+    o.command_timeout = 1000ms;
+    o.typing_interval = 100ms;
+  });
+  ASSERT_RIG(rig);
+  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
+  ASSERT_TRUE(wait_until([&] { return rig.sim.state()["phase"] == "running"; }, 15s));
+  std::error_code ec;
+  const auto reports = rc::reports_for_text("abcdefghij\n", ec);
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(reports.size(), 22u);
+  EXPECT_FALSE(rig.companion->keys(reports));
+  EXPECT_TRUE(wait_until([&] { return rig.sim.state()["keys_typed"] == 11; }));
+  EXPECT_NE(test::state_text(rig.sim.state()).find("abcdefghij"), std::string::npos);
+}
+
 // Power words reach the machine; off publishes 0x0 (no video), on brings a frame back.
 TEST(Companion, PowerOffPublishesNoVideoAndOnBringsTheFrameBack) {
   Rig rig({});
@@ -328,21 +350,22 @@ TEST(Companion, BusyFailIsAClearErrorWithoutConsole) {
 }
 
 // The phantom user of `--fault busy` gives way to a seize and allows a share.
-TEST(Companion, BusySeizeWorks) {
-  Rig rig({"--fault", "busy"}, net::BusyPolicy::seize);
+// A console in use by someone else is taken over (seize) or joined (share).
+class CompanionBusy : public ::testing::TestWithParam<net::BusyPolicy> {};
+
+TEST_P(CompanionBusy, Works) {
+  Rig rig({"--fault", "busy"}, GetParam());
   ASSERT_RIG(rig);
   ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
   EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
   EXPECT_EQ(rig.sim.state()["console"]["counters"]["busy"], 1);
 }
 
-TEST(Companion, BusyShareWorks) {
-  Rig rig({"--fault", "busy"}, net::BusyPolicy::share);
-  ASSERT_RIG(rig);
-  ASSERT_TRUE(wait_until([&] { return rig.console_up(); }, 10s)) << rig.logs.all();
-  EXPECT_TRUE(wait_until([&] { return rig.frame_matches(); }, 10s));
-  EXPECT_EQ(rig.sim.state()["console"]["counters"]["busy"], 1);
-}
+INSTANTIATE_TEST_SUITE_P(Policies, CompanionBusy,
+                         ::testing::Values(net::BusyPolicy::seize, net::BusyPolicy::share),
+                         [](const auto& p) {
+                           return p.param == net::BusyPolicy::seize ? "Seize" : "Share";
+                         });
 
 // stop() closes the console cleanly: the companion closes its connections and exits.
 TEST(Companion, StopClosesTheConsoleAndEndsTheProcess) {

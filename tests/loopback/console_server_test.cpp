@@ -396,6 +396,24 @@ class ConsoleClient final : public rc::VideoSink {
   std::uint8_t rx_on_ = 0, tx_on_ = 0;
 };
 
+// The last screen mode the client decoded is width x height.
+::testing::AssertionResult screen_mode_is(const ConsoleClient& c, int width, int height) {
+  const auto mode = c.last<rc::ScreenMode>();
+  if (!mode) return ::testing::AssertionFailure() << "no screen mode decoded";
+  if (mode->width != width || mode->height != height) {
+    return ::testing::AssertionFailure() << "screen mode " << mode->width << "x" << mode->height;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The handshake is accepted ('R') and the decoded picture then equals the machine's screen.
+::testing::AssertionResult streams_the_screen(ConsoleClient& c, Harness& h) {
+  const std::uint8_t answer = c.handshake();
+  if (answer != kOk) return ::testing::AssertionFailure() << "handshake answered " << answer;
+  if (!c.wait_for_screen(h)) return ::testing::AssertionFailure() << "screen never matched";
+  return ::testing::AssertionSuccess();
+}
+
 // A command-connection client: raw handshake, then records framed by their length field.
 struct CommandRecord {
   std::uint32_t type = 0;
@@ -499,18 +517,14 @@ TEST_P(EveryCipher, DecodedScreenEqualsTheMachineConsole) {
   config.cipher = static_cast<crypto::CipherId>(GetParam());
   Harness h(config);
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
+  ASSERT_TRUE(streams_the_screen(c, h));
   const auto header = c.last<rc::SessionHeader>();
   ASSERT_TRUE(header);
   EXPECT_EQ(header->bits_per_colour, 5);
   EXPECT_EQ(header->cipher, GetParam());
   EXPECT_EQ(header->licence, 7);
   EXPECT_EQ(header->capabilities, 9);
-  const auto mode = c.last<rc::ScreenMode>();
-  ASSERT_TRUE(mode);
-  EXPECT_EQ(mode->width, 1024);
-  EXPECT_EQ(mode->height, 768);
+  ASSERT_TRUE(screen_mode_is(c, 1024, 768));
   EXPECT_EQ(c.decoder.health(), rc::DecoderHealth::healthy);
   const auto state = h.state();
   const auto* console = find_connection(state, "console");
@@ -528,20 +542,15 @@ TEST(ConsoleServer, WideScreenUsesHalfHeightBlocks) {
   config.height = 1050;
   Harness h(config);
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
-  const auto mode = c.last<rc::ScreenMode>();
-  ASSERT_TRUE(mode);
-  EXPECT_EQ(mode->width, 1680);
-  EXPECT_EQ(mode->height, 1050);
-  EXPECT_EQ(mode->block_height, 8);
+  ASSERT_TRUE(streams_the_screen(c, h));
+  ASSERT_TRUE(screen_mode_is(c, 1680, 1050));
+  EXPECT_EQ(c.last<rc::ScreenMode>()->block_height, 8);
 }
 
 TEST(ConsoleServer, TypedKeysReachTheMachineAndThePicture) {
   Harness h;
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
+  ASSERT_TRUE(streams_the_screen(c, h));
   // "echo Hi" + Enter: e c h o space (Shift)h i, each pressed and released.
   const std::uint8_t keys[][2] = {{0, 0x08}, {0, 0x06}, {0, 0x0B}, {0, 0x12}, {0, 0x2C},
                                   {0x02, 0x0B}, {0, 0x0C}, {0, 0x28}};
@@ -561,8 +570,7 @@ TEST(ConsoleServer, TypedKeysReachTheMachineAndThePicture) {
 TEST(ConsoleServer, PowerHoldShowsNoVideoAndPressBootsAgain) {
   Harness h;
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
+  ASSERT_TRUE(streams_the_screen(c, h));
   const auto boots = h.on_io([&] { return h.ctx().machine.boots(); });
 
   c.send(power_message(1));  // press and hold: forced off
@@ -591,8 +599,7 @@ TEST(ConsoleServer, PowerHoldShowsNoVideoAndPressBootsAgain) {
 TEST(ConsoleServer, RefreshResendsTheWholeScreen) {
   Harness h;
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
+  ASSERT_TRUE(streams_the_screen(c, h));
   const auto resyncs = c.count<rc::Resync>();
   const auto modes = c.count<rc::ScreenMode>();
   const auto before = c.stream_bytes;
@@ -641,8 +648,7 @@ TEST(ConsoleServer, UnansweredPingsAreCounted) {
 TEST(ConsoleServer, UnknownInputNumberClosesTheConnection) {
   Harness h;
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
+  ASSERT_TRUE(streams_the_screen(c, h));
   c.send({0x07, 0x00});
   c.raw.read_to_eof(kWait);
   EXPECT_TRUE(c.raw.eof());
@@ -710,8 +716,7 @@ TEST(ConsoleServer, ClientThatStopsReadingIsDropped) {
   options.io.max_queued_bytes = 64 * 1024;
   Harness h(test_config(), options);
   ConsoleClient c(h.port(), h.login());
-  ASSERT_EQ(c.handshake(), kOk);
-  ASSERT_TRUE(c.wait_for_screen(h));
+  ASSERT_TRUE(streams_the_screen(c, h));
   // Refresh requests in bulk, never reading the answers: each one is a full screen.
   Bytes storm;
   for (int i = 0; i < 400; ++i) {
@@ -751,6 +756,14 @@ struct BusyConsole {
     }
     return r;
   }
+  // The requester asks (kSeize, kShare), the owner's command connection gets the request of
+  // `type` and answers `reply`: the status the requester then gets (nullopt: no request).
+  std::optional<std::uint8_t> ask(const Bytes& question, std::uint32_t type, const Bytes& reply) {
+    requester.send_raw(question);
+    if (!request(type)) return std::nullopt;
+    command->raw.write(reply);
+    return requester.status();
+  }
   // The old owner saw command 10, then its console and command connections closed.
   void expect_owner_seized() {
     EXPECT_TRUE(owner.pump_until([&] { return owner.raw.eof(); }));
@@ -769,6 +782,13 @@ struct BusyConsole {
 
 const Bytes kSeize{0x55, 0x00}, kShare{0x56, 0x00};
 const Bytes kAllow{0x04, 0x00, 0x00, 0x00}, kDeny{0x03, 0x00, 0x00, 0x00};
+
+// A client that was told the console is busy seizes it at once: OK, then the screen.
+void seize_at_once(ConsoleClient& c, Harness& h) {
+  c.send_raw(kSeize);
+  ASSERT_EQ(c.status(), kOk);
+  EXPECT_TRUE(c.wait_for_screen(h));
+}
 
 TEST(ConsoleServer, SeizeAllowedByTheOwner) {
   Harness h;
@@ -793,10 +813,9 @@ TEST(ConsoleServer, SeizeAllowedByTheOwner) {
 TEST(ConsoleServer, SeizeDeniedByTheOwner) {
   Harness h;
   BusyConsole b(h);
-  b.requester.send_raw(kSeize);
-  ASSERT_TRUE(b.request(6));
-  b.command->raw.write(kDeny);
-  EXPECT_EQ(b.requester.status(), kDenied);
+  const auto status = b.ask(kSeize, 6, kDeny);
+  ASSERT_TRUE(status) << "no seize request";
+  EXPECT_EQ(*status, kDenied);
   b.requester.raw.read_to_eof(kWait);
   EXPECT_TRUE(b.requester.raw.eof());
   // The owner keeps its console.
@@ -828,19 +847,16 @@ TEST(ConsoleServer, SeizeAllowedWhenTheCountdownExpires) {
 TEST(ConsoleServer, SeizeAllowedAtOnceWithoutOwnerCommandConnection) {
   Harness h;
   BusyConsole b(h, /*owner_command=*/false);
-  b.requester.send_raw(kSeize);
-  ASSERT_EQ(b.requester.status(), kOk);
-  EXPECT_TRUE(b.requester.wait_for_screen(h));
+  seize_at_once(b.requester, h);
   b.expect_owner_seized();
 }
 
 TEST(ConsoleServer, ShareAllowedMakesASecondViewer) {
   Harness h;
   BusyConsole b(h);
-  b.requester.send_raw(kShare);
-  ASSERT_TRUE(b.request(9));
-  b.command->raw.write(kAllow);
-  ASSERT_EQ(b.requester.status(), kOk);
+  const auto status = b.ask(kShare, 9, kAllow);
+  ASSERT_TRUE(status) << "no share request";
+  ASSERT_EQ(*status, kOk);
   EXPECT_TRUE(b.requester.wait_for_screen(h));
   // Both see what the viewer types.
   b.requester.send(keyboard_message(0, 0x04));
@@ -859,10 +875,9 @@ TEST(ConsoleServer, ShareAllowedMakesASecondViewer) {
 TEST(ConsoleServer, ShareDeniedGetsQ) {
   Harness h;
   BusyConsole b(h);
-  b.requester.send_raw(kShare);
-  ASSERT_TRUE(b.request(9));
-  b.command->raw.write(kDeny);
-  EXPECT_EQ(b.requester.status(), kDenied);
+  const auto status = b.ask(kShare, 9, kDeny);
+  ASSERT_TRUE(status) << "no share request";
+  EXPECT_EQ(*status, kDenied);
 }
 
 TEST(ConsoleServer, BadBusyAnswerCloses) {
@@ -879,9 +894,7 @@ TEST(ConsoleServer, PhantomOwnerOfTheBusyFaultAllowsASeize) {
   h.add_fault("busy");
   ConsoleClient c(h.port(), h.login());
   ASSERT_EQ(c.handshake(), kBusy);
-  c.send_raw(kSeize);
-  ASSERT_EQ(c.status(), kOk);
-  EXPECT_TRUE(c.wait_for_screen(h));
+  seize_at_once(c, h);
 }
 
 // HP's busy dialog waits for a person: the answer to 'S' may take longer than the handshake's
@@ -899,9 +912,7 @@ TEST(ConsoleServer, BusyAnswerMayTakeLongerThanTheHandshakeTimeout) {
   EXPECT_TRUE(c.raw.read_some(10ms).empty());
   EXPECT_FALSE(c.raw.eof());
   EXPECT_EQ(h.state()["counters"]["handshake_timeouts"], 0);
-  c.send_raw(kSeize);
-  ASSERT_EQ(c.status(), kOk);
-  EXPECT_TRUE(c.wait_for_screen(h));
+  seize_at_once(c, h);
 }
 
 TEST(ConsoleServer, BusyTimeoutClosesASilentClientAndIsCounted) {
@@ -970,10 +981,7 @@ TEST(ConsoleServer, ReplayServesTheRecordingAndDecryptsInputWithItsKey) {
   ASSERT_EQ(c.handshake(), kOk);
   ASSERT_TRUE(c.pump_until([&] { return c.stream_bytes >= recording.size() - 2; }, 5s));
   EXPECT_EQ(c.stream_bytes, recording.size() - 2);
-  const auto mode = c.last<rc::ScreenMode>();
-  ASSERT_TRUE(mode);
-  EXPECT_EQ(mode->width, 1360);
-  EXPECT_EQ(mode->height, 768);
+  ASSERT_TRUE(screen_mode_is(c, 1360, 768));
   EXPECT_EQ(c.decoder.health(), rc::DecoderHealth::healthy);
 
   // HP's client input recorded against a replay of this session, RC4 from its first byte:

@@ -561,6 +561,13 @@ class Client {
   std::thread thread_;
 };
 
+// A peer whose console is in use by someone else (status 'S').
+PeerOptions busy_console() {
+  PeerOptions po;
+  po.console_status = "S";
+  return po;
+}
+
 ConsoleSessionConfig config_for(std::uint16_t port) {
   ConsoleSessionConfig c;
   c.host = "127.0.0.1";
@@ -764,9 +771,7 @@ TEST(ConsoleSessionPeer, PowerStateFromVideoCommandsAndRecords) {
 }
 
 TEST(ConsoleSessionPeer, BusyConsoleIsSeizedWhenThePolicySaysSo) {
-  PeerOptions po;
-  po.console_status = "S";
-  FakeIlo peer(po);
+  FakeIlo peer(busy_console());
   auto config = config_for(peer.port());
   config.busy = net::BusyPolicy::seize;
   Client client(config);
@@ -778,9 +783,7 @@ TEST(ConsoleSessionPeer, BusyConsoleIsSeizedWhenThePolicySaysSo) {
 }
 
 TEST(ConsoleSessionPeer, BusyConsoleWithFailPolicyEndsAtOnce) {
-  PeerOptions po;
-  po.console_status = "S";
-  FakeIlo peer(po);
+  FakeIlo peer(busy_console());
   Client client(config_for(peer.port()));  // busy = fail (the default)
   ASSERT_TRUE(wait_until([&] { return stopped_with(client, RcError::cancelled); }));
   std::this_thread::sleep_for(200ms);  // several backoff periods: no retry
@@ -791,9 +794,7 @@ TEST(ConsoleSessionPeer, BusyConsoleWithFailPolicyEndsAtOnce) {
 }
 
 TEST(ConsoleSessionPeer, ShareIsSentButUnsupportedAsInJava) {
-  PeerOptions po;
-  po.console_status = "S";
-  FakeIlo peer(po);
+  FakeIlo peer(busy_console());
   auto config = config_for(peer.port());
   config.busy = net::BusyPolicy::share;
   Client client(config);

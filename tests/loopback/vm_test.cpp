@@ -221,6 +221,17 @@ class VmLoopback : public ::testing::Test {
     return o;
   }
 
+  // A client (default options) that inserts `iso`; the test waits for the volume.
+  std::shared_ptr<net::VmSession> client_inserting(const Iso& iso, Recorder*& rec) {
+    return client_inserting(iso, rec, client_options());
+  }
+  std::shared_ptr<net::VmSession> client_inserting(const Iso& iso, Recorder*& rec,
+                                                   net::VmSessionOptions o) {
+    auto session = client(std::move(o), rec);
+    session->insert(open_medium(iso));
+    return session;
+  }
+
   std::shared_ptr<net::VmSession> client(net::VmSessionOptions o, Recorder*& rec) {
     recorders_.push_back(std::make_shared<Recorder>());
     rec = recorders_.back().get();
@@ -246,15 +257,22 @@ class VmLoopback : public ::testing::Test {
     return on_server([this] { return server_->state(); });
   }
 
-  // Polls the server state until `pred` holds; false after `timeout`.
-  bool wait_state(const std::function<bool(const nlohmann::json&)>& pred,
-                  std::chrono::milliseconds timeout = 10s) {
+  // Polls `read()` every 10 ms until `pred` holds of it; false after `timeout`.
+  static bool wait_json(const std::function<nlohmann::json()>& read,
+                        const std::function<bool(const nlohmann::json&)>& pred,
+                        std::chrono::milliseconds timeout) {
     const auto until = Clock::now() + timeout;
     for (;;) {
-      if (pred(state())) return true;
+      if (pred(read())) return true;
       if (Clock::now() > until) return false;
       std::this_thread::sleep_for(10ms);
     }
+  }
+
+  // Polls the server state until `pred` holds; false after `timeout`.
+  bool wait_state(const std::function<bool(const nlohmann::json&)>& pred,
+                  std::chrono::milliseconds timeout = 10s) {
+    return wait_json([this] { return state(); }, pred, timeout);
   }
 
   bool wait_volume(const std::string& volume_id) {
@@ -279,12 +297,7 @@ class VmLoopback : public ::testing::Test {
   }
   bool wait_usb(const std::function<bool(const nlohmann::json&)>& pred,
                 std::chrono::milliseconds timeout = 10s) {
-    const auto until = Clock::now() + timeout;
-    for (;;) {
-      if (pred(usb_state())) return true;
-      if (Clock::now() > until) return false;
-      std::this_thread::sleep_for(10ms);
-    }
+    return wait_json([this] { return usb_state(); }, pred, timeout);
   }
   // Writes through the simulator's USB initiator and waits for the outcome.
   sim::UsbWriteOutcome usb_write(std::uint32_t lba, std::vector<std::uint8_t> data) {
@@ -323,8 +336,7 @@ TEST_F(VmLoopback, EnumeratesAndReadsTheWholeDisc) {
   start_server();
   const Iso& iso = Images::get().one();
   Recorder* rec = nullptr;
-  auto session = client(client_options(), rec);
-  session->insert(open_medium(iso));
+  auto session = client_inserting(iso, rec);
 
   ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
   EXPECT_TRUE(rec->wait([&] { return rec->connected == 1; }));
@@ -351,8 +363,7 @@ TEST_F(VmLoopback, MachineBootReadsTheDisc) {
   start_server();
   const Iso& iso = Images::get().one();
   Recorder* rec = nullptr;
-  auto session = client(client_options(), rec);
-  session->insert(open_medium(iso));
+  auto session = client_inserting(iso, rec);
   ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
 
   on_server([this] {
@@ -496,8 +507,7 @@ TEST_F(VmLoopback, ServerEjectClosesTheConnectionAndTellsTheObserver) {
   start_server({.poll_interval = 10s});
   const Iso& iso = Images::get().two();
   Recorder* rec = nullptr;
-  auto session = client(client_options(), rec);
-  session->insert(open_medium(iso));
+  auto session = client_inserting(iso, rec);
   ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
 
   EXPECT_TRUE(on_server([this] { return server_->eject_medium(); }));
@@ -528,8 +538,7 @@ TEST_F(VmLoopback, ReconnectsAfterADropInTheMiddleOfARead) {
   start_server({.poll_interval = 10s});
   const Iso& iso = Images::get().one();
   Recorder* rec = nullptr;
-  auto session = client(client_options(), rec);
-  session->insert(open_medium(iso));
+  auto session = client_inserting(iso, rec);
   ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
 
   EXPECT_EQ(read_all(), iso.sha256);
@@ -549,8 +558,7 @@ TEST_F(VmLoopback, WrongKeyIsRefusedWithAClearError) {
   auto o = client_options();
   o.credentials.session_key = std::string(32, 'a');  // well-formed, not a live session
   Recorder* rec = nullptr;
-  auto session = client(o, rec);
-  session->insert(open_medium(Images::get().one()));
+  auto session = client_inserting(Images::get().one(), rec, o);
   ASSERT_TRUE(rec->wait([&] { return rec->stopped; }));
   EXPECT_EQ(rec->stop_reason, vm::VmError::auth_failed);
   const std::string text = rec->stop_reason.message();
@@ -580,8 +588,7 @@ TEST_F(VmLoopback, StaleKeyAsksForRenewalAndRetries) {
     stale->generations.push_back(generation);
   };
   Recorder* rec = nullptr;
-  auto session = client(o, rec);
-  session->insert(open_medium(Images::get().one()));
+  auto session = client_inserting(Images::get().one(), rec, o);
   ASSERT_TRUE(rec->wait([&] { return !rec->disconnects.empty(); }));
   auto renewed = good;
   renewed.generation = 2;
@@ -608,8 +615,7 @@ TEST_F(VmLoopback, PlainKeyIsRefusedWhenEncryptVmkeyIsAdvertised) {
   auto o = client_options();
   o.encrypt_vmkey = false;  // the right key, but not XOR-ed as ENCRYPT_VMKEY requires
   Recorder* rec = nullptr;
-  auto session = client(o, rec);
-  session->insert(open_medium(Images::get().one()));
+  auto session = client_inserting(Images::get().one(), rec, o);
   ASSERT_TRUE(rec->wait([&] { return rec->stopped; }));
   EXPECT_EQ(rec->stop_reason, vm::VmError::auth_failed);
 }
@@ -639,8 +645,7 @@ TEST_F(VmLoopback, KeepAlivesWhileIdle) {
   auto o = client_options();
   o.keep_alive_interval = 200ms;
   Recorder* rec = nullptr;
-  auto session = client(o, rec);
-  session->insert(open_medium(Images::get().two()));
+  auto session = client_inserting(Images::get().two(), rec, o);
   ASSERT_TRUE(wait_volume(Images::get().two().volume_id));
   ASSERT_TRUE(wait_state([](const nlohmann::json& s) { return s["keep_alives"] >= 2; }, 3s))
       << state().dump();
@@ -665,8 +670,7 @@ TEST_F(VmLoopback, KeepAlivesOfAnIdleClientWithALongPollInterval) {
   auto o = client_options();
   o.keep_alive_interval = 1s;
   Recorder* rec = nullptr;
-  auto session = client(o, rec);
-  session->insert(open_medium(Images::get().two()));
+  auto session = client_inserting(Images::get().two(), rec, o);
   ASSERT_TRUE(wait_volume(Images::get().two().volume_id));
   ASSERT_TRUE(wait_state([](const nlohmann::json& s) { return s["keep_alives"] >= 2; }, 4s))
       << state().dump();
@@ -680,8 +684,7 @@ TEST_F(VmLoopback, DefaultPollIntervalLeavesNoRoomForKeepAlives) {
   auto o = client_options();
   o.keep_alive_interval = 1s;
   Recorder* rec = nullptr;
-  auto session = client(o, rec);
-  session->insert(open_medium(Images::get().two()));
+  auto session = client_inserting(Images::get().two(), rec, o);
   ASSERT_TRUE(wait_volume(Images::get().two().volume_id));
   std::this_thread::sleep_for(2500ms);
   EXPECT_EQ(state()["keep_alives"], 0);

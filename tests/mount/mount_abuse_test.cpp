@@ -34,28 +34,8 @@ namespace {
 
 namespace fsys = std::filesystem;
 using namespace std::chrono_literals;
-using ilo::test::Mount;
-using ilo::test::read_file;
-using ilo::test::SimProcess;
-using ilo::test::TempDir;
-using ilo::test::wait_until;
-using ilo::test::write_once;
+using namespace ilo::test;
 using nlohmann::json;
-
-std::vector<std::string> fast_sim() {
-  return {"--frame-interval", "50", "--ping-interval", "300"};
-}
-
-bool console_ready(const Mount& mount) {
-  const auto s = mount.status();
-  return s.is_object() && s["connections"]["console"]["state"] == "up" &&
-         s["screen"]["width"].get<int>() > 0;
-}
-
-// The simulated machine has booted to its prompt (keys typed before would mix into POST).
-bool at_prompt(const SimProcess& sim) {
-  return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
-}
 
 // The mount answers and its status is one JSON object.
 void expect_alive(const Mount& mount) {
@@ -70,7 +50,7 @@ TEST(MountAbuse, RandomBytesAreRefusedWholeAndChangeNothing) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
+  ASSERT_TRUE(mount.mounted()) << mount.error();
   ASSERT_TRUE(wait_until([&] { return console_ready(mount) && at_prompt(sim); }, 20s));
   const auto before = sim.state();
 
@@ -78,11 +58,11 @@ TEST(MountAbuse, RandomBytesAreRefusedWholeAndChangeNothing) {
   // never make a power word, a boot word, a mouse line or typeable text.
   int einval = 0, tries = 0;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
-    std::string junk = ilo::test::random_bytes(1 + seed * 37 % 300, seed);
+    std::string junk = random_bytes(1 + seed * 37 % 300, seed);
     junk[junk.size() / 2] = static_cast<char>(0xFF);  // never valid UTF-8
     for (const char* file : {"power", "boot", "mouse", "keyboard"}) {
       ++tries;
-      const int err = write_once(mount.path(file), junk);
+      const int err = write_control(mount.path(file), junk);
       EXPECT_EQ(err, EINVAL) << file << " seed " << seed;
       if (err == EINVAL) ++einval;
     }
@@ -119,7 +99,7 @@ TEST(MountAbuse, HugeWritesAreRefusedWholeAtOnce) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
+  ASSERT_TRUE(mount.mounted()) << mount.error();
   ASSERT_TRUE(wait_until([&] { return console_ready(mount) && at_prompt(sim); }, 20s));
   const auto before = sim.state();
 
@@ -130,13 +110,13 @@ TEST(MountAbuse, HugeWritesAreRefusedWholeAtOnce) {
   std::string huge_mouse;
   while (huge_mouse.size() < 2 * 1024 * 1024) huge_mouse += "move 10 10\n";
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(write_once(mount.path("keyboard"), huge_text), EINVAL);
-  EXPECT_EQ(write_once(mount.path("mouse"), huge_mouse), EINVAL);
-  EXPECT_EQ(write_once(mount.path("power"), "cycle" + std::string(2 * 1024 * 1024, ' ')),
+  EXPECT_EQ(write_control(mount.path("keyboard"), huge_text), EINVAL);
+  EXPECT_EQ(write_control(mount.path("mouse"), huge_mouse), EINVAL);
+  EXPECT_EQ(write_control(mount.path("power"), "cycle" + std::string(2 * 1024 * 1024, ' ')),
             EINVAL);
-  EXPECT_EQ(write_once(mount.path("boot"), "cd" + std::string(2 * 1024 * 1024, '\n')), EINVAL);
+  EXPECT_EQ(write_control(mount.path("boot"), "cd" + std::string(2 * 1024 * 1024, '\n')), EINVAL);
   // Above the keyboard's limit but below one request: refused too, not typed for minutes.
-  EXPECT_EQ(write_once(mount.path("keyboard"), std::string(100 * 1024, 'b')), EINVAL);
+  EXPECT_EQ(write_control(mount.path("keyboard"), std::string(100 * 1024, 'b')), EINVAL);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);  // refused, not typed
   const auto after = sim.state();
   EXPECT_EQ(after["keys_typed"], before["keys_typed"]);
@@ -150,7 +130,7 @@ TEST(MountAbuse, EachWriteIsItsOwnCommandSoHalvesAreRefused) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
+  ASSERT_TRUE(mount.mounted()) << mount.error();
   ASSERT_TRUE(wait_until([&] { return console_ready(mount) && at_prompt(sim); }, 20s));
   const auto before = sim.state();
 
@@ -172,8 +152,8 @@ TEST(MountAbuse, EachWriteIsItsOwnCommandSoHalvesAreRefused) {
   // "echo <Ent" types nothing (an unclosed name); "er>" alone is text, and typed as such.
   halves("keyboard", "echo <Ent", "er>", 0);
   EXPECT_TRUE(wait_until([&] {
-    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~# er>") != std::string::npos;
-  }, 10s)) << ilo::test::state_text(sim.state());
+    return state_text(sim.state()).find("root@ilo-sim:~# er>") != std::string::npos;
+  }, 10s)) << state_text(sim.state());
   const auto after = sim.state();
   EXPECT_EQ(after["keys_typed"].get<int>(), before["keys_typed"].get<int>() + 3);
   EXPECT_EQ(after["boots"], before["boots"]);
@@ -185,7 +165,7 @@ TEST(MountAbuse, ConcurrentWritersEachGetAWholeCommand) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
+  ASSERT_TRUE(mount.mounted()) << mount.error();
   ASSERT_TRUE(wait_until([&] { return console_ready(mount) && at_prompt(sim); }, 20s));
 
   // Four writers per file at once, valid and invalid writes mixed: each valid write succeeds
@@ -195,21 +175,21 @@ TEST(MountAbuse, ConcurrentWritersEachGetAWholeCommand) {
   const std::vector<std::string> words = {"alpha", "bravo", "charlie", "delta"};
   for (std::size_t i = 0; i < words.size(); ++i) {
     writers.emplace_back([&, i] {
-      if (write_once(mount.path("keyboard"), words[i] + "<Space>") != 0) ++failures;
-      if (write_once(mount.path("keyboard"), words[i] + "<Nope>") != EINVAL) ++failures;
+      if (write_control(mount.path("keyboard"), words[i] + "<Space>") != 0) ++failures;
+      if (write_control(mount.path("keyboard"), words[i] + "<Nope>") != EINVAL) ++failures;
     });
     writers.emplace_back([&, i] {
       const std::string line = "move " + std::to_string(100 + i) + " " + std::to_string(50 + i);
-      if (write_once(mount.path("mouse"), line + "\n") != 0) ++failures;
-      if (write_once(mount.path("mouse"), line + " x\n") != EINVAL) ++failures;
+      if (write_control(mount.path("mouse"), line + "\n") != 0) ++failures;
+      if (write_control(mount.path("mouse"), line + " x\n") != EINVAL) ++failures;
     });
     writers.emplace_back([&, i] {
       static const char* const kBoot[] = {"cd", "hdd", "usb", "network"};
-      if (write_once(mount.path("boot"), std::string(kBoot[i]) + "\n") != 0) ++failures;
-      if (write_once(mount.path("boot"), "cdrom\n") != EINVAL) ++failures;
+      if (write_control(mount.path("boot"), std::string(kBoot[i]) + "\n") != 0) ++failures;
+      if (write_control(mount.path("boot"), "cdrom\n") != EINVAL) ++failures;
     });
     writers.emplace_back([&] {
-      if (write_once(mount.path("power"), "pres") != EINVAL) ++failures;
+      if (write_control(mount.path("power"), "pres") != EINVAL) ++failures;
       (void)read_file(mount.path("status"));
       (void)read_file(mount.path("screen.ppm"));
     });
@@ -219,7 +199,7 @@ TEST(MountAbuse, ConcurrentWritersEachGetAWholeCommand) {
 
   // Every word typed exactly once and whole.
   ASSERT_TRUE(wait_until([&] {
-    const auto text = ilo::test::state_text(sim.state());
+    const auto text = state_text(sim.state());
     for (const auto& w : words) {
       if (text.find(w + " ") == std::string::npos && text.find(w + "\n") == std::string::npos &&
           !text.ends_with(w)) {
@@ -227,7 +207,7 @@ TEST(MountAbuse, ConcurrentWritersEachGetAWholeCommand) {
       }
     }
     return true;
-  }, 10s)) << ilo::test::state_text(sim.state());
+  }, 10s)) << state_text(sim.state());
   EXPECT_EQ(sim.state()["keys_typed"].get<int>() % 2, 0);
   // The boot device is one of the four, and what the mount reads back.
   const std::string boot = read_file(mount.path("boot"));
@@ -245,11 +225,6 @@ TEST(MountAbuse, ConcurrentWritersEachGetAWholeCommand) {
 
 // ---- images pulled from under the server ----
 
-json vm_state(const SimProcess& sim) {
-  const auto s = sim.state();
-  return s.is_object() ? s["vm"] : json();
-}
-
 bool disc_in(const SimProcess& sim, const std::string& volume_id) {
   const auto vm = vm_state(sim);
   return vm.is_object() && vm["medium_present"] == true && vm["volume_id"] == volume_id;
@@ -258,7 +233,7 @@ bool disc_in(const SimProcess& sim, const std::string& volume_id) {
 // Inserts and ejects a small image once, so what the drive makes on first use (its connection's
 // event loop: an epoll, an eventfd, a timerfd) exists before descriptors are counted.
 void warm_up_drive(const Mount& mount, const SimProcess& sim, const std::string& dir) {
-  const std::string iso = ilo::test::make_iso(dir, "WARM_UP", 20'000);
+  const std::string iso = make_iso(dir, "WARM_UP", 20'000);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   ASSERT_EQ(::symlink(iso.c_str(), mount.path("warm.iso").c_str()), 0);
   ASSERT_TRUE(wait_until([&] { return disc_in(sim, "WARM_UP"); }, 15s));
@@ -279,13 +254,12 @@ TEST(MountAbuse, TruncateAndRmOfAnImageWhileTheServerReadsIt) {
   SimProcess sim(stalling_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_RM", kStalledImageBytes);
+  const std::string iso = make_iso(work.path(), "ABUSE_RM", kStalledImageBytes);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s));
+  ASSERT_TRUE(console_up(mount, 20s));
   warm_up_drive(mount, sim, work.path());
-  const int fds_before = ilo::test::open_descriptors(mount.pid());
+  const int fds_before = open_descriptors(mount.pid());
 
   ASSERT_EQ(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/'").c_str()), 0);
   ASSERT_TRUE(wait_until([&] { return disc_in(sim, "ABUSE_RM"); }, 15s));
@@ -295,7 +269,7 @@ TEST(MountAbuse, TruncateAndRmOfAnImageWhileTheServerReadsIt) {
   // Truncating an inserted image through the mount is refused, whichever way it is asked.
   EXPECT_EQ(::truncate(mount.path("ABUSE_RM.iso").c_str(), 0), -1);
   EXPECT_EQ(errno, EBUSY);
-  EXPECT_EQ(write_once(mount.path("ABUSE_RM.iso"), ""), EBUSY);  // O_TRUNC
+  EXPECT_EQ(write_control(mount.path("ABUSE_RM.iso"), ""), EBUSY);  // O_TRUNC
   EXPECT_EQ(fsys::file_size(mount.cache() + "/ABUSE_RM.iso"), fsys::file_size(iso));
 
   // rm while the server reads: the medium goes away, the read ends, nothing hangs.
@@ -309,29 +283,28 @@ TEST(MountAbuse, TruncateAndRmOfAnImageWhileTheServerReadsIt) {
   EXPECT_FALSE(fsys::exists(mount.path("ABUSE_RM.iso")));
   expect_alive(mount);
   // The drive takes the next image, and it is read whole.
-  const std::string next = ilo::test::make_iso(work.path(), "ABUSE_NEXT", 300'000);
+  const std::string next = make_iso(work.path(), "ABUSE_NEXT", 300'000);
   ASSERT_EQ(::symlink(next.c_str(), mount.path("next.iso").c_str()), 0);
   ASSERT_TRUE(wait_until([&] { return disc_in(sim, "ABUSE_NEXT"); }, 15s));
   ASSERT_EQ(::unlink(mount.path("next.iso").c_str()), 0);
   ASSERT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == false; }, 10s));
   // No descriptor left behind by any of it.
   EXPECT_TRUE(wait_until([&] {
-    return ilo::test::open_descriptors(mount.pid()) == fds_before;
-  }, 5s)) << fds_before << " -> " << ilo::test::describe_descriptors(mount.pid());
+    return open_descriptors(mount.pid()) == fds_before;
+  }, 5s)) << fds_before << " -> " << describe_descriptors(mount.pid());
 }
 
 TEST(MountAbuse, SymlinkedBackingFileShrinksThenVanishesDuringARead) {
   SimProcess sim(stalling_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_LN", kStalledImageBytes);
+  const std::string iso = make_iso(work.path(), "ABUSE_LN", kStalledImageBytes);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   const auto full_size = fsys::file_size(iso);
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s));
+  ASSERT_TRUE(console_up(mount, 20s));
   warm_up_drive(mount, sim, work.path());
-  const int fds_before = ilo::test::open_descriptors(mount.pid());
+  const int fds_before = open_descriptors(mount.pid());
 
   ASSERT_EQ(::symlink(iso.c_str(), mount.path("linked.iso").c_str()), 0);
   ASSERT_TRUE(wait_until([&] { return disc_in(sim, "ABUSE_LN"); }, 15s));
@@ -357,8 +330,8 @@ TEST(MountAbuse, SymlinkedBackingFileShrinksThenVanishesDuringARead) {
   ASSERT_EQ(::unlink(mount.path("linked.iso").c_str()), 0);
   EXPECT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == false; }, 10s));
   EXPECT_TRUE(wait_until([&] {
-    return ilo::test::open_descriptors(mount.pid()) == fds_before;
-  }, 5s)) << fds_before << " -> " << ilo::test::describe_descriptors(mount.pid());
+    return open_descriptors(mount.pid()) == fds_before;
+  }, 5s)) << fds_before << " -> " << describe_descriptors(mount.pid());
 }
 
 TEST(MountAbuse, DiskFullDuringCpInsertsNothingTorn) {
@@ -366,7 +339,7 @@ TEST(MountAbuse, DiskFullDuringCpInsertsNothingTorn) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_FULL", 3'000'000);
+  const std::string iso = make_iso(work.path(), "ABUSE_FULL", 3'000'000);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   const std::string cache = work.path() + "/small";
   fsys::create_directories(cache);
@@ -378,7 +351,7 @@ TEST(MountAbuse, DiskFullDuringCpInsertsNothingTorn) {
   } unmount_cache{cache};
   {
     Mount mount(sim, {}, cache);
-    ASSERT_TRUE(mount.mounted()) << mount.log();
+    ASSERT_TRUE(mount.mounted()) << mount.error();
     // cp fails (ENOSPC); the part written is never put in the drive, and it is removed (the
     // next mount would insert what the cache holds).
     EXPECT_NE(std::system(("cp '" + iso + "' '" + mount.mountpoint() + "/' 2>/dev/null").c_str()),
@@ -393,7 +366,7 @@ TEST(MountAbuse, DiskFullDuringCpInsertsNothingTorn) {
     EXPECT_FALSE(fsys::exists(mount.path("ABUSE_FULL.iso")));
     EXPECT_TRUE(fsys::is_empty(cache));
     // A copy that fits is inserted as usual.
-    const std::string small = ilo::test::make_iso(work.path(), "ABUSE_FITS", 200'000);
+    const std::string small = make_iso(work.path(), "ABUSE_FITS", 200'000);
     ASSERT_EQ(std::system(("cp '" + small + "' '" + mount.mountpoint() + "/'").c_str()), 0);
     EXPECT_TRUE(wait_until([&] { return disc_in(sim, "ABUSE_FITS"); }, 15s));
     expect_alive(mount);
@@ -406,11 +379,10 @@ TEST(MountAbuse, SecondMountOfTheSameServer) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_TWO", 200'000);
+  const std::string iso = make_iso(work.path(), "ABUSE_TWO", 200'000);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   Mount first(sim, {});
-  ASSERT_TRUE(first.mounted()) << first.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(first); }, 20s));
+  ASSERT_TRUE(console_up(first, 20s));
   ASSERT_EQ(::symlink(iso.c_str(), first.path("one.iso").c_str()), 0);
   ASSERT_TRUE(wait_until([&] { return disc_in(sim, "ABUSE_TWO"); }, 15s));
 
@@ -418,20 +390,20 @@ TEST(MountAbuse, SecondMountOfTheSameServer) {
   // console and the CD-ROM drive are the first one's: its console reports busy and stays
   // down (busy=fail), its drive is refused. The first mount is not disturbed.
   Mount second(sim, {});
-  ASSERT_TRUE(second.mounted()) << second.log();
+  ASSERT_TRUE(second.mounted()) << second.error();
   EXPECT_TRUE(wait_until([&] {
     const auto s = second.status();
     return s.is_object() && s["connections"]["console"]["state"] != "up" &&
            s["connections"]["console"].value("error", "").find("busy") != std::string::npos;
   }, 20s)) << second.status().dump();
-  const std::string other = ilo::test::make_iso(work.path(), "ABUSE_2ND", 100'000);
+  const std::string other = make_iso(work.path(), "ABUSE_2ND", 100'000);
   ASSERT_EQ(::symlink(other.c_str(), second.path("two.iso").c_str()), 0);
   EXPECT_TRUE(wait_until([&] {
     const auto s = second.status();
     return s.is_object() && s["connections"]["cdrom"]["state"] != "up" &&
            !s["connections"]["cdrom"].value("error", "").empty();
   }, 20s)) << second.status().dump();
-  EXPECT_EQ(write_once(second.path("power"), "press\n"), ENOTCONN);
+  EXPECT_EQ(write_control(second.path("power"), "press\n"), ENOTCONN);
   expect_alive(second);
 
   EXPECT_TRUE(console_ready(first)) << first.status().dump();
@@ -446,25 +418,25 @@ TEST(MountAbuse, NoDescriptorLeaksAcrossEveryKindOfFile) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_FD", 300'000);
+  const std::string iso = make_iso(work.path(), "ABUSE_FD", 300'000);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
+  ASSERT_TRUE(mount.mounted()) << mount.error();
   ASSERT_TRUE(wait_until([&] { return console_ready(mount) && at_prompt(sim); }, 20s));
   // Warm up once (lazily made objects, the drive's event loop), then count.
   (void)read_file(mount.path("screen.png"));
   (void)read_file(mount.path("status"));
   warm_up_drive(mount, sim, work.path());
-  const int before = ilo::test::open_descriptors(mount.pid());
+  const int before = open_descriptors(mount.pid());
   ASSERT_GT(before, 0);
 
   for (int round = 0; round < 3; ++round) {
     for (const char* f : {"status", "screen.ppm", "screen.png", "screen.txt", "power", "boot"}) {
       (void)read_file(mount.path(f));
     }
-    EXPECT_EQ(write_once(mount.path("power"), "nonsense"), EINVAL);
-    EXPECT_EQ(write_once(mount.path("keyboard"), "<Bad>"), EINVAL);
-    EXPECT_EQ(write_once(mount.path("boot"), "normal\n"), 0);
+    EXPECT_EQ(write_control(mount.path("power"), "nonsense"), EINVAL);
+    EXPECT_EQ(write_control(mount.path("keyboard"), "<Bad>"), EINVAL);
+    EXPECT_EQ(write_control(mount.path("boot"), "normal\n"), 0);
     // An events reader opened and closed without reading, and one that read.
     {
       const int fd = ::open(mount.path("events").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -486,8 +458,8 @@ TEST(MountAbuse, NoDescriptorLeaksAcrossEveryKindOfFile) {
     ASSERT_TRUE(wait_until([&] { return vm_state(sim)["medium_present"] == false; }, 10s));
   }
   EXPECT_TRUE(wait_until([&] {
-    return ilo::test::open_descriptors(mount.pid()) == before;
-  }, 5s)) << before << " -> " << ilo::test::describe_descriptors(mount.pid());
+    return open_descriptors(mount.pid()) == before;
+  }, 5s)) << before << " -> " << describe_descriptors(mount.pid());
   expect_alive(mount);
 }
 
@@ -502,12 +474,12 @@ TEST(MountPermissions, ModesSayWhoMayDoWhatAndTheCacheIsPrivate) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   TempDir work;
-  const std::string iso = ilo::test::make_iso(work.path(), "ABUSE_MODE", 100'000);
+  const std::string iso = make_iso(work.path(), "ABUSE_MODE", 100'000);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   // A cache directory that does not exist yet, two levels deep: both levels are made 0700.
   const std::string cache = work.path() + "/cache/host";
   Mount mount(sim, {}, cache);
-  ASSERT_TRUE(mount.mounted()) << mount.log();
+  ASSERT_TRUE(mount.mounted()) << mount.error();
   EXPECT_EQ(mode_of(mount.mountpoint()), 0755u);
   EXPECT_EQ(mode_of(mount.path("power")), 0600u);
   EXPECT_EQ(mode_of(mount.path("boot")), 0600u);
@@ -555,9 +527,8 @@ TEST(MountPermissions, OtherUsersGetEaccesWithAllowOther) {
   const passwd nobody = *found;
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
-  Mount mount(sim, {"allow_other"});
-  ASSERT_TRUE(mount.mounted()) << mount.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s));
+  Mount mount(sim, {.o = {"allow_other"}});
+  ASSERT_TRUE(console_up(mount, 20s));
   // The temporary directories are 0700: let `nobody` reach the mount point.
   for (fsys::path p = fsys::path(mount.mountpoint()).parent_path();
        p.has_relative_path(); p = p.parent_path()) {
@@ -588,19 +559,5 @@ TEST(MountPermissions, OtherUsersGetEaccesWithAllowOther) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (::access("/dev/fuse", R_OK | W_OK) != 0) {
-    std::fprintf(stderr, "SKIP: /dev/fuse is not usable here (%s): the mount tests need FUSE\n",
-                 std::strerror(errno));
-    return 77;
-  }
-  if (std::system("command -v fusermount3 >/dev/null 2>&1") != 0) {
-    std::fprintf(stderr, "SKIP: fusermount3 is not installed (apt-get install fuse3)\n");
-    return 77;
-  }
-  if (std::system("command -v xorriso >/dev/null 2>&1") != 0) {
-    std::fprintf(stderr, "SKIP: xorriso is not installed (apt-get install xorriso)\n");
-    return 77;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return ilo::test::run_all_tests_reporting_skips();
+  return ilo::test::run_mount_tests(argc, argv, /*needs_xorriso=*/true);
 }

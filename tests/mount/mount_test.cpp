@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,238 +29,20 @@
 
 #include <openssl/evp.h>
 
-#include "bytes/hex.hpp"
 #include "gtest_skips.hpp"
+#include "mount_support.hpp"
 #include "sim_process.hpp"
-#include "vm/sha256.hpp"
 
 namespace {
 
 namespace fsys = std::filesystem;
 using namespace std::chrono_literals;
-using ilo::test::SimProcess;
-using ilo::test::wait_until;
+using namespace ilo::test;
 using nlohmann::json;
-
-// The whole file with read(2) ("" if it cannot be opened). Not <fstream>: GCC 12 warns about
-// null dereferences inside <streambuf> under -Werror.
-std::string read_file(const std::string& path) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buffer[1 << 16];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-bool write_file(const std::string& path, const std::string& bytes, mode_t mode = 0644) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-  ::close(fd);
-  return ok;
-}
-
-// write(2) of `text` to `path` in one call: the errno, or 0.
-int write_control(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC);
-  if (fd < 0) return errno;
-  const ssize_t n = ::write(fd, text.data(), text.size());
-  const int err = n < 0 ? errno : 0;
-  ::close(fd);
-  if (err) return err;
-  return n == static_cast<ssize_t>(text.size()) ? 0 : EIO;
-}
-
-std::string sha256_hex(const std::string& bytes) {
-  return ilo::to_hex(ilo::vm::Sha256::of(std::span(
-      reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())));
-}
-
-// A temporary directory removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fsys::temp_directory_path() / "ilofs-mount-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data())) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fsys::remove_all(path_, ec);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// An ISO 9660 image made by xorriso with one file of seeded random bytes.
-std::string make_iso(const std::string& dir, const std::string& volume_id, std::size_t bytes) {
-  const std::string tree = dir + "/" + volume_id + "-tree";
-  fsys::create_directories(tree);
-  std::mt19937_64 random(bytes);
-  std::string data(bytes, '\0');
-  for (auto& c : data) c = static_cast<char>(random());
-  if (!write_file(tree + "/payload.bin", data)) return {};
-  const std::string iso = dir + "/" + volume_id + ".iso";
-  const std::string cmd = "xorriso -as mkisofs -quiet -V " + volume_id + " -o '" + iso + "' '" +
-                          tree + "' >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0 ? iso : std::string();
-}
-
-// `ilofs` as a child process with its own mount point, cache and password file.
-class Mount {
- public:
-  struct Options {
-    std::vector<std::string> o;      // extra -o options
-    std::string password = SimProcess::password();
-    bool pin = true;                 // fingerprint= of the simulator
-    bool foreground = true;
-  };
-
-  // `cache`: the cache directory ("" = a new one in the mount's own directory).
-  Mount(const SimProcess& sim, Options options, const std::string& cache = {}) {
-    mountpoint_ = dir_.path() + "/mnt";
-    cache_ = cache.empty() ? dir_.path() + "/cache" : cache;
-    fsys::create_directories(mountpoint_);
-    const std::string passfile = dir_.path() + "/password";
-    write_file(passfile, options.password + "\n", 0600);
-    std::string o = "passfile=" + passfile + ",cache=" + cache_;
-    if (options.pin) o += ",fingerprint=" + sim.fingerprint();
-    for (const auto& extra : options.o) o += "," + extra;
-    args_ = {ILOFS_EXE};
-    if (options.foreground) args_.push_back("-f");
-    args_.insert(args_.end(), {"-o", o, "127.0.0.1:" + std::to_string(sim.https_port()),
-                               mountpoint_});
-    log_path_ = dir_.path() + "/ilofs.log";
-    pid_ = spawn();
-    if (!options.foreground) {
-      exit_status_ = wait_exit(20s);
-      if (exit_status_ != 0) return;
-    }
-    mounted_ = wait_until([&] { return is_mounted(); }, 15s);
-    if (!mounted_) error_ = "not mounted within 15 s: " + log();
-  }
-
-  ~Mount() {
-    unmount();
-    // A failing test shows what the mount logged (ilofs never logs a secret).
-    if (::testing::Test::HasFailure()) {
-      std::fprintf(stderr, "--- ilofs log:\n%s---\n", log().c_str());
-    }
-  }
-  Mount(const Mount&) = delete;
-  Mount& operator=(const Mount&) = delete;
-
-  [[nodiscard]] bool mounted() const { return mounted_; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-  [[nodiscard]] int exit_status() const { return exit_status_; }
-  [[nodiscard]] std::string log() const { return read_file(log_path_); }
-  [[nodiscard]] std::string path(const std::string& name) const { return mountpoint_ + "/" + name; }
-  [[nodiscard]] const std::string& cache() const { return cache_; }
-  [[nodiscard]] std::string passfile() const { return dir_.path() + "/password"; }
-  [[nodiscard]] const std::string& mountpoint() const { return mountpoint_; }
-  [[nodiscard]] json status() const {
-    return json::parse(read_file(path("status")), nullptr, false);
-  }
-
-  [[nodiscard]] bool is_mounted() const {
-    const std::string table = read_file("/proc/self/mounts");
-    return table.find(" " + mountpoint_ + " ") != std::string::npos;
-  }
-
-  // fusermount3 -u (what a user does), then the process must end by itself.
-  void unmount() {
-    if (is_mounted()) {
-      const std::string cmd = "fusermount3 -u '" + mountpoint_ + "' 2>/dev/null";
-      if (std::system(cmd.c_str()) != 0) ::umount2(mountpoint_.c_str(), MNT_DETACH);
-    }
-    if (pid_ > 0) {
-      if (wait_exit(10s) == -1) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-      pid_ = -1;
-    }
-    if (is_mounted()) ::umount2(mountpoint_.c_str(), MNT_DETACH);
-  }
-
-  // SIGTERM; true if the process unmounted and ended by itself.
-  bool terminate() {
-    if (pid_ <= 0) return false;
-    ::kill(pid_, SIGTERM);
-    const int status = wait_exit(10s);
-    if (status == -1) return false;
-    pid_ = -1;
-    return !is_mounted();
-  }
-
- private:
-  pid_t spawn() {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (fd >= 0) {
-        ::dup2(fd, STDERR_FILENO);
-        ::dup2(fd, STDOUT_FILENO);
-      }
-      std::vector<char*> argv;
-      for (auto& a : args_) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::setenv("ILOFS_RC", ILOFS_RC_EXE, 1);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return pid;
-  }
-
-  // The exit status, or -1 if still running after `limit`.
-  int wait_exit(std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
-  TempDir dir_;
-  std::string mountpoint_, cache_, log_path_;
-  std::vector<std::string> args_;
-  pid_t pid_ = -1;
-  bool mounted_ = false;
-  int exit_status_ = 0;
-  std::string error_;
-};
-
-std::vector<std::string> fast_sim() {
-  return {"--frame-interval", "50", "--ping-interval", "300"};
-}
-
-json vm_state(const SimProcess& sim) {
-  const auto s = sim.state();
-  return s.is_object() ? s["vm"] : json();
-}
 
 bool sim_power_is(const SimProcess& sim, const char* value) {
   const auto s = sim.state();
   return s.is_object() && s["power"] == value;
-}
-
-// The console is up and the screen published (status says so).
-bool console_ready(const Mount& mount) {
-  const auto s = mount.status();
-  return s.is_object() && s["connections"]["console"]["state"] == "up" &&
-         s["screen"]["width"].get<int>() > 0;
 }
 
 // ---- tests ----
@@ -383,13 +164,6 @@ TEST(Mount, SymlinkInsertsWithoutCopyingAndSecondImageIsBusy) {
 json usb_state(const SimProcess& sim) {
   const auto s = sim.state();
   return s.is_object() ? s["usb"] : json();
-}
-
-std::string random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string data(n, '\0');
-  for (auto& c : data) c = static_cast<char>(random());
-  return data;
 }
 
 std::string base64(const std::string& bytes) {
@@ -813,13 +587,10 @@ TEST(Mount, ScreenKeyboardMouseAndStatusAgreeWithTheSimulator) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(console_up(mount, 15s));
   // Type once the simulated machine has booted to its prompt (keys typed during POST would be
   // mixed into the banner, as on a real server).
-  ASSERT_TRUE(wait_until([&] {
-    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
-  }, 15s));
+  ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
 
   // Keyboard: text and a named key; an unknown name types nothing.
   EXPECT_EQ(write_control(mount.path("keyboard"), "echo <Bogus> hi"), EINVAL);
@@ -891,11 +662,8 @@ TEST_P(MountScreenText, EqualsTheSimulatorsTextRows) {
   SimProcess sim(args);
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
-  ASSERT_TRUE(wait_until([&] {
-    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
-  }, 15s));
+  ASSERT_TRUE(console_up(mount, 15s));
+  ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
   EXPECT_EQ(write_control(mount.path("keyboard"), "echo 'screen.txt: {[(~|@#$%^&*)]}'\n"), 0);
   std::string text, expected;
   EXPECT_TRUE(wait_until([&] {
@@ -956,12 +724,9 @@ void type_in_layout(const std::string& layout, const std::string& text) {
   ASSERT_EQ(sim.error(), "");
   EXPECT_EQ(sim.state()["layout"], layout);
   Mount mount(sim, {.o = {"layout=" + layout}});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  ASSERT_TRUE(console_up(mount, 15s));
   EXPECT_EQ(mount.status()["keyboard"]["layout"], layout);
-  ASSERT_TRUE(wait_until([&] {
-    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
-  }, 15s));
+  ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
   // A character the layout cannot type: EINVAL and nothing typed at all (else the line below
   // would read "echo echo ...").
   EXPECT_EQ(write_control(mount.path("keyboard"), "echo \u4E2D\n"), EINVAL);
@@ -1037,8 +802,7 @@ TEST(Mount, KilledCompanionIsRestarted) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  ASSERT_TRUE(console_up(mount, 15s));
   const int pid = mount.status()["companion"]["pid"].get<int>();
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
@@ -1064,8 +828,7 @@ TEST(Mount, ExpiredSessionIsRenewed) {
   TempDir work;
   const std::string iso = make_iso(work.path(), "ILOFS_EXP", 100'000);
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  ASSERT_TRUE(console_up(mount, 15s));
   ASSERT_EQ(sim.post("/sim/sessions/expire", "{}"), 200);
   // The console's connection is dropped after 9000 bytes (typing makes them); its reconnect
   // needs a new login.
@@ -1267,8 +1030,7 @@ TEST(MountEvents, PowerCycleInsertReadEjectInOrderWithPoll) {
   const std::string iso = make_iso(work.path(), "ILOFS_EV", 2'000'000);
   ASSERT_FALSE(iso.empty()) << "xorriso failed";
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s)) << mount.status().dump();
+  ASSERT_TRUE(console_up(mount, 20s));
   ASSERT_TRUE(wait_until([&] { return read_file(mount.path("power")) == "on\n"; }, 15s));
 
   EventReader events(mount.path("events"), O_NONBLOCK);
@@ -1399,14 +1161,9 @@ TEST(MountEvents, TerminateWhileAReaderWaitsEndsTheRead) {
     return ::poll(&p, 1, 0) == 0;
   }, 15s));
   EXPECT_TRUE(mount.terminate());
-  int status = 0;
-  const bool ended = wait_until([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 10s);
-  if (!ended) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
-  EXPECT_TRUE(ended) << "the waiting read did not return";
-  EXPECT_TRUE(WIFEXITED(status));
+  const auto status = ilo::test::wait_child_or_kill(child, 10s);
+  EXPECT_TRUE(status) << "the waiting read did not return";
+  EXPECT_TRUE(status && WIFEXITED(*status));
   ::close(fd);
 }
 
@@ -1418,8 +1175,7 @@ TEST(MountEvents, ASignalInterruptsAWaitingRead) {
   SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 20s)) << mount.status().dump();
+  ASSERT_TRUE(console_up(mount, 20s));
   const pid_t child = ::fork();
   if (child == 0) {
     struct sigaction action {};
@@ -1437,15 +1193,10 @@ TEST(MountEvents, ASignalInterruptsAWaitingRead) {
     ::_exit(4);
   }
   ASSERT_GT(child, 0);
-  int status = 0;
-  const bool ended = wait_until([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 30s);
-  if (!ended) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
-  ASSERT_TRUE(ended) << "the interrupted read did not return";
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: no open, 3: EOF or another error, 4: never waited";
+  const auto status = ilo::test::wait_child_or_kill(child, 30s);
+  ASSERT_TRUE(status) << "the interrupted read did not return";
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << "2: no open, 3: EOF or another error, 4: never waited";
 }
 
 // The value at a JSON pointer ("/a/b"), or null where there is none.
@@ -1599,8 +1350,7 @@ TEST(MountFaults, GarbageFromTheWebApi) {
   SimProcess sim({"--frame-interval", "50", "--fault", "drop:rc:9000"});
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  ASSERT_TRUE(console_up(mount, 15s));
   std::string body;
   EXPECT_EQ(sim.post("/sim/fault", R"({"spec":"garbage:vm:x"})", &body), 400) << body;
   ASSERT_EQ(sim.post("/sim/fault", R"({"spec":"garbage:web:0"})", &body), 200) << body;
@@ -1627,8 +1377,7 @@ TEST(MountFaults, LoginRefusedMidSessionIsClearAndRetriedWithTheNewPassword) {
   SimProcess sim({"--frame-interval", "50", "--fault", "drop:rc:9000"});
   ASSERT_EQ(sim.error(), "");
   Mount mount(sim, {});
-  ASSERT_TRUE(mount.mounted()) << mount.error();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s));
+  ASSERT_TRUE(console_up(mount, 15s));
   const std::string changed = "changed-by-the-admin";
   ASSERT_EQ(sim.post("/sim/password", json{{"password", changed}}.dump()), 200);
   ASSERT_EQ(sim.post("/sim/sessions/expire", "{}"), 200);
@@ -1820,20 +1569,5 @@ TEST(MountQemu, GrubIsoBootsFromTheMountAndTakesKeys) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (::access("/dev/fuse", R_OK | W_OK) != 0) {
-    std::fprintf(stderr, "SKIP: /dev/fuse is not usable here (%s): the mount tests need FUSE\n",
-                 std::strerror(errno));
-    return 77;
-  }
-  if (std::system("command -v fusermount3 >/dev/null 2>&1") != 0) {
-    std::fprintf(stderr, "SKIP: fusermount3 is not installed (apt-get install fuse3)\n");
-    return 77;
-  }
-  if (std::system("command -v xorriso >/dev/null 2>&1") != 0) {
-    std::fprintf(stderr, "SKIP: xorriso is not installed (apt-get install xorriso)\n");
-    return 77;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return ilo::test::run_all_tests_reporting_skips();
+  return ilo::test::run_mount_tests(argc, argv, /*needs_xorriso=*/true);
 }
-

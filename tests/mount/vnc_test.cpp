@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,7 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,42 +28,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bytes/hex.hpp"
-#include "gtest_skips.hpp"
+#include "mount_support.hpp"
 #include "sim_process.hpp"
-#include "vm/sha256.hpp"
 
 namespace {
 
-namespace fsys = std::filesystem;
 using namespace std::chrono_literals;
-using ilo::test::SimProcess;
-using ilo::test::wait_until;
+using namespace ilo::test;
 using nlohmann::json;
-
-// read(2), not <fstream> (GCC 12 -Werror null-dereference warnings inside <streambuf>).
-std::string read_file(const std::string& path) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buffer[1 << 16];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, std::size_t(n));
-  ::close(fd);
-  return out;
-}
-
-bool write_file(const std::string& path, const std::string& bytes, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-  ::close(fd);
-  return ok;
-}
-
-std::string sha256_hex(const std::uint8_t* data, std::size_t size) {
-  return ilo::to_hex(ilo::vm::Sha256::of(std::span(data, size)));
-}
 
 // A TCP port nobody listens on right now (bound to port 0, then released).
 std::uint16_t free_port() {
@@ -78,78 +49,6 @@ std::uint16_t free_port() {
   ::close(fd);
   return ntohs(a.sin_port);
 }
-
-// `ilofs -f` against the simulator with extra -o options, in its own temporary directory.
-class VncMount {
- public:
-  VncMount(const SimProcess& sim, const std::vector<std::string>& extra) {
-    char tmpl[] = "/tmp/ilofs-vnc-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl) ? tmpl : "";
-    mountpoint_ = dir_ + "/mnt";
-    fsys::create_directories(mountpoint_);
-    write_file(dir_ + "/password", std::string(SimProcess::password()) + "\n", 0600);
-    std::string o = "passfile=" + dir_ + "/password,cache=" + dir_ + "/cache,fingerprint=" +
-                    sim.fingerprint();
-    for (const auto& e : extra) o += "," + e;
-    std::vector<std::string> args = {ILOFS_EXE, "-f", "-o", o,
-                                      "127.0.0.1:" + std::to_string(sim.https_port()),
-                                      mountpoint_};
-    log_ = dir_ + "/ilofs.log";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(fd, STDERR_FILENO);
-      ::dup2(fd, STDOUT_FILENO);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::setenv("ILOFS_RC", ILOFS_RC_EXE, 1);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~VncMount() {
-    if (mounted()) {
-      const std::string cmd = "fusermount3 -u '" + mountpoint_ + "' 2>/dev/null";
-      if (std::system(cmd.c_str()) != 0) ::umount2(mountpoint_.c_str(), MNT_DETACH);
-    }
-    if (pid_ > 0 && exit_status(10s) == -1) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (::testing::Test::HasFailure()) {
-      std::fprintf(stderr, "--- ilofs log:\n%s---\n", log().c_str());
-    }
-    std::error_code ec;
-    fsys::remove_all(dir_, ec);
-  }
-  [[nodiscard]] bool mounted() const {
-    return read_file("/proc/self/mounts").find(" " + mountpoint_ + " ") != std::string::npos;
-  }
-  // The exit status once it ended within `limit`, else -1.
-  int exit_status(std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-  [[nodiscard]] std::string path(const std::string& name) const { return mountpoint_ + "/" + name; }
-  [[nodiscard]] std::string log() const { return read_file(log_); }
-  [[nodiscard]] json status() const {
-    return json::parse(read_file(path("status")), nullptr, false);
-  }
-  [[nodiscard]] const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_, mountpoint_, log_;
-  pid_t pid_ = -1;
-};
 
 char g_password_tag;
 
@@ -196,15 +95,24 @@ class Viewer {
     if (n > 0 && !HandleRFBServerMessage(client_)) return false;
     return SendFramebufferUpdateRequest(client_, 0, 0, client_->width, client_->height, TRUE);
   }
+  // Pumps until `done` holds or `limit` passes, so the viewer keeps up with the server.
+  bool pump_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    return wait_until([&] {
+      pump(10ms);
+      return done();
+    }, limit);
+  }
   // The picture as RGB888 rows (what /sim/state hashes).
   [[nodiscard]] std::string sha256() const {
-    std::vector<std::uint8_t> rgb;
+    std::string rgb;
     const std::size_t pixels = std::size_t(client_->width) * std::size_t(client_->height);
     rgb.reserve(pixels * 3);
     for (std::size_t i = 0; i < pixels; ++i) {
-      for (int k = 0; k < 3; ++k) rgb.push_back(client_->frameBuffer[i * 4 + std::size_t(k)]);
+      for (std::size_t k = 0; k < 3; ++k) {
+        rgb.push_back(static_cast<char>(client_->frameBuffer[i * 4 + k]));
+      }
     }
-    return sha256_hex(rgb.data(), rgb.size());
+    return sha256_hex(rgb);
   }
   // Pumps until the picture's hash is the simulator's (read afresh each turn).
   bool shows(const SimProcess& sim, std::chrono::milliseconds limit = 10s) {
@@ -319,27 +227,15 @@ class RawViewer {
   bool ready_ = false;
 };
 
-bool console_ready(const VncMount& mount) {
-  const auto s = mount.status();
-  return s.is_object() && s["connections"]["console"]["state"] == "up" &&
-         s["screen"]["width"].get<int>() > 0;
-}
-
-bool at_prompt(const SimProcess& sim) {
-  return ilo::test::state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
-}
-
 TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
-  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300"});
+  SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   const std::uint16_t port = free_port();
-  char tmpl[] = "/tmp/ilofs-vnc-pass-XXXXXX";
-  const std::string secrets = ::mkdtemp(tmpl);
-  const std::string passfile = secrets + "/vnc.pass";
+  const TempDir secrets;
+  const std::string passfile = secrets.path() + "/vnc.pass";
   ASSERT_TRUE(write_file(passfile, "vncpass1\n", 0600));
-  VncMount mount(sim, {"vnc=127.0.0.1:" + std::to_string(port), "vncpassfile=" + passfile});
-  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  Mount mount(sim, {.o = {"vnc=127.0.0.1:" + std::to_string(port), "vncpassfile=" + passfile}});
+  ASSERT_TRUE(console_up(mount, 15s));
   ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
   EXPECT_EQ(mount.status()["vnc"]["listen"], "127.0.0.1:" + std::to_string(port));
 
@@ -363,18 +259,16 @@ TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
   // Typing: a Shift held around upper-case keysyms types them once, and Return.
   viewer.type("echo Vnc OK");
   viewer.key(0xff0d);  // Return
-  ASSERT_TRUE(wait_until([&] {
-    viewer.pump(10ms);
-    const auto text = ilo::test::state_text(sim.state());
+  ASSERT_TRUE(viewer.pump_until([&] {
+    const auto text = state_text(sim.state());
     return text.find("root@ilo-sim:~# echo Vnc OK\nroot@ilo-sim:~#") != std::string::npos;
-  }, 10s)) << ilo::test::state_text(sim.state());
+  }, 10s)) << state_text(sim.state());
   // ... and the viewer sees the new text (only the changed tiles were sent).
   EXPECT_TRUE(viewer.shows(sim));
 
   // A click lands on that pixel of the server's screen.
   viewer.click(321, 123);
-  EXPECT_TRUE(wait_until([&] {
-    viewer.pump(10ms);
+  EXPECT_TRUE(viewer.pump_until([&] {
     const auto p = sim.state()["pointer"];
     return p["x"] == 321 && p["y"] == 123;
   }, 5s)) << sim.state()["pointer"].dump();
@@ -398,8 +292,7 @@ TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
   std::this_thread::sleep_for(100ms);
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
-  ASSERT_TRUE(wait_until([&] {
-    viewer.pump(10ms);
+  ASSERT_TRUE(viewer.pump_until([&] {
     return mount.status()["vnc"]["viewers"].size() == 2;
   }, 5s)) << mount.status().dump();
   const int fd = ::open(mount.path("keyboard").c_str(), O_WRONLY | O_TRUNC);
@@ -407,11 +300,10 @@ TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
   const std::string line = "<Backspace><Backspace><Backspace><Backspace><Backspace>echo after\n";
   EXPECT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
   ::close(fd);
-  ASSERT_TRUE(wait_until([&] {
-    viewer.pump(10ms);
-    const auto text = ilo::test::state_text(sim.state());
+  ASSERT_TRUE(viewer.pump_until([&] {
+    const auto text = state_text(sim.state());
     return text.find("root@ilo-sim:~# echo after\nroot@ilo-sim:~#") != std::string::npos;
-  }, 10s)) << ilo::test::state_text(sim.state());
+  }, 10s)) << state_text(sim.state());
   EXPECT_TRUE(viewer.shows(sim));
   EXPECT_TRUE(second.shows(sim));
   EXPECT_EQ(mount.status()["companion"]["pid"], companion);
@@ -430,26 +322,23 @@ TEST(MountVnc, ViewerSeesTypesAndClicksWithThePassword) {
   ASSERT_TRUE(late.connected());
   EXPECT_TRUE(late.shows(sim));
   EXPECT_EQ(late.width(), 800);
-  std::error_code ec;
-  fsys::remove_all(secrets, ec);
 }
 
 TEST(MountVnc, ListeningBeyondLoopbackNeedsAPassword) {
   SimProcess sim({"--frame-interval", "50"});
   ASSERT_EQ(sim.error(), "");
-  VncMount mount(sim, {"vnc=0.0.0.0:5999"});
-  EXPECT_EQ(mount.exit_status(10s), 2);
+  Mount mount(sim, {.o = {"vnc=0.0.0.0:5999"}});
+  EXPECT_EQ(mount.wait_exit(10s), 2);
   EXPECT_NE(mount.log().find("without a password"), std::string::npos) << mount.log();
   EXPECT_FALSE(mount.mounted());
 }
 
 TEST(MountVnc, LoopbackWithoutPasswordIsOpen) {
-  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300"});
+  SimProcess sim(fast_sim());
   ASSERT_EQ(sim.error(), "");
   const std::uint16_t port = free_port();
-  VncMount mount(sim, {"vnc=127.0.0.1:" + std::to_string(port)});
-  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  Mount mount(sim, {.o = {"vnc=127.0.0.1:" + std::to_string(port)}});
+  ASSERT_TRUE(console_up(mount, 15s));
   Viewer viewer(port, "");
   ASSERT_TRUE(viewer.connected());
   EXPECT_TRUE(viewer.shows(sim));
@@ -471,8 +360,7 @@ TEST(MountVnc, LoopbackWithoutPasswordIsOpen) {
   const auto boots = sim.state()["boots"].get<int>();
   for (const std::uint32_t k : {0xffe3u, 0xffe9u, 0xffffu}) SendKeyEvent(viewer.raw(), k, TRUE);
   for (const std::uint32_t k : {0xffffu, 0xffe9u, 0xffe3u}) SendKeyEvent(viewer.raw(), k, FALSE);
-  EXPECT_TRUE(wait_until([&] {
-    viewer.pump(10ms);
+  EXPECT_TRUE(viewer.pump_until([&] {
     return sim.state()["boots"].get<int>() > boots;
   }, 5s)) << sim.state().dump();
 }
@@ -481,23 +369,23 @@ TEST(MountVnc, LoopbackWithoutPasswordIsOpen) {
 // 'z' and 'y' are swapped, '@' is AltGr+q and 'é' a dead key then e; a US table would type
 // "yz\"" and nothing for é.
 TEST(MountVnc, KeysFollowTheServersLayout) {
-  SimProcess sim({"--frame-interval", "50", "--ping-interval", "300", "--layout", "de"});
+  auto args = fast_sim();
+  args.insert(args.end(), {"--layout", "de"});
+  SimProcess sim(args);
   ASSERT_EQ(sim.error(), "");
   const std::uint16_t port = free_port();
-  VncMount mount(sim, {"layout=de", "vnc=127.0.0.1:" + std::to_string(port)});
-  ASSERT_TRUE(wait_until([&] { return mount.mounted(); }, 15s)) << mount.log();
-  ASSERT_TRUE(wait_until([&] { return console_ready(mount); }, 15s)) << mount.status().dump();
+  Mount mount(sim, {.o = {"layout=de", "vnc=127.0.0.1:" + std::to_string(port)}});
+  ASSERT_TRUE(console_up(mount, 15s));
   ASSERT_TRUE(wait_until([&] { return at_prompt(sim); }, 15s));
   Viewer viewer(port, "");
   ASSERT_TRUE(viewer.connected());
   for (const std::uint32_t keysym : {0x7au /* z */, 0x79u /* y */, 0x40u /* @ */, 0xe9u}) {
     viewer.key(keysym);
   }
-  EXPECT_TRUE(wait_until([&] {
-    viewer.pump(10ms);
-    return ilo::test::state_text(sim.state()).find("root@ilo-sim:~# zy@\u00e9") !=
+  EXPECT_TRUE(viewer.pump_until([&] {
+    return state_text(sim.state()).find("root@ilo-sim:~# zy@\u00e9") !=
            std::string::npos;
-  }, 10s)) << ilo::test::state_text(sim.state());
+  }, 10s)) << state_text(sim.state());
 }
 
 }  // namespace
@@ -506,15 +394,5 @@ void quiet(const char*, ...) {}
 
 int main(int argc, char** argv) {
   rfbClientLog = quiet;  // libvncclient's progress lines; its errors (rfbClientErr) stay
-  if (::access("/dev/fuse", R_OK | W_OK) != 0) {
-    std::fprintf(stderr, "SKIP: /dev/fuse is not usable here (%s): the mount tests need FUSE\n",
-                 std::strerror(errno));
-    return 77;
-  }
-  if (std::system("command -v fusermount3 >/dev/null 2>&1") != 0) {
-    std::fprintf(stderr, "SKIP: fusermount3 is not installed (apt-get install fuse3)\n");
-    return 77;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return ilo::test::run_all_tests_reporting_skips();
+  return ilo::test::run_mount_tests(argc, argv, /*needs_xorriso=*/false);
 }

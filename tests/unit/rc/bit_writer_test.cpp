@@ -11,21 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "video_test_support.hpp"
+
 namespace ilo::rc {
 namespace {
 
-// Stream-order bits ('0'/'1', other characters ignored) packed LSB-first, zero-padded.
-std::vector<std::uint8_t> pack(std::string_view bits) {
-  std::vector<std::uint8_t> out;
-  std::size_t n = 0;
-  for (char c : bits) {
-    if (c != '0' && c != '1') continue;
-    if (n % 8 == 0) out.push_back(0);
-    if (c == '1') out.back() = static_cast<std::uint8_t>(out.back() | (1U << (n % 8)));
-    ++n;
-  }
-  return out;
-}
+using test::pack;
 
 std::vector<std::uint8_t> all(BitWriter& w) { return w.take(); }
 

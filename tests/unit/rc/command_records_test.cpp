@@ -17,7 +17,6 @@ namespace {
 using test::all_schedules;
 using test::describe;
 using test::fixture;
-using test::pieces;
 
 struct ParseRun {
   std::vector<CommandRecord> records;
@@ -28,16 +27,11 @@ struct ParseRun {
 ParseRun parse_all(CommandRecordParser& p, std::span<const std::uint8_t> data,
                    const test::Cuts& cuts) {
   ParseRun run;
-  for (auto piece : pieces(data, cuts)) {
-    while (!piece.empty()) {
-      auto r = p.feed(piece);
-      run.consumed += r.consumed;
-      piece = piece.subspan(r.consumed);
-      if (r.record) run.records.push_back(*r.record);
-      if (r.error) run.errors.push_back(r.error);
-      if (p.failed() || r.consumed == 0) return run;
-    }
-  }
+  run.consumed = test::feed_pieces(p, data, cuts, [&](const auto& r) {
+    if (r.record) run.records.push_back(*r.record);
+    if (r.error) run.errors.push_back(r.error);
+    return !p.failed();  // an error short of failure goes on
+  });
   return run;
 }
 

@@ -19,7 +19,6 @@ namespace {
 
 using test::all_schedules;
 using test::describe;
-using test::pieces;
 
 std::string hex_of(const InputMessage& m) { return to_hex(encode_input_message(m)); }
 
@@ -154,21 +153,14 @@ struct ParseRun {
   std::size_t consumed = 0;
 };
 
+// Stops at the first error.
 ParseRun parse_all(InputParser& p, std::span<const std::uint8_t> data, const test::Cuts& cuts) {
   ParseRun run;
-  for (auto piece : pieces(data, cuts)) {
-    while (!piece.empty()) {
-      auto r = p.feed(piece);
-      run.consumed += r.consumed;
-      piece = piece.subspan(r.consumed);
-      if (r.message) run.messages.push_back(*r.message);
-      if (r.error) {
-        run.error = r.error;
-        return run;
-      }
-      if (r.consumed == 0) return run;
-    }
-  }
+  run.consumed = test::feed_pieces(p, data, cuts, [&](const auto& r) {
+    if (r.message) run.messages.push_back(*r.message);
+    if (r.error) run.error = r.error;
+    return !r.error;
+  });
   return run;
 }
 

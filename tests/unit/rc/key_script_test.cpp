@@ -52,6 +52,14 @@ std::string refusal(std::string_view text) {
   return detail;
 }
 
+// Texts and the message each is refused with.
+using Refusals = std::initializer_list<std::pair<std::string, std::string>>;
+
+// Each text is refused with its message, and nothing is produced.
+void expect_refusals(Refusals cases) {
+  for (const auto& [text, message] : cases) EXPECT_EQ(refusal(text), message) << text;
+}
+
 // USB HID Usage Tables, Keyboard/Keypad page (0x07).
 const std::pair<std::string_view, std::uint8_t> kUsageTable[] = {
     {"Enter", 0x28},    {"Esc", 0x29},     {"Escape", 0x29},   {"Backspace", 0x2A},
@@ -169,52 +177,58 @@ TEST(KeyScript, DoubledLessThanIsALiteralLessThan) {
 // ---- keyboard: errors ----------------------------------------------------------------------
 
 TEST(KeyScript, UnknownNamesAtTheirOffset) {
-  EXPECT_EQ(refusal("ab<Foo>c"), "unknown key name <Foo> at offset 2");
-  EXPECT_EQ(refusal("<>"), "unknown key name <> at offset 0");
-  EXPECT_EQ(refusal("<a>"), "unknown key name <a> at offset 0");  // a character needs a modifier
-  EXPECT_EQ(refusal("x <y> z"), "unknown key name <y> at offset 2");
-  EXPECT_EQ(refusal("<Ctrl>"), "unknown key name <Ctrl> at offset 0");
-  EXPECT_EQ(refusal("<Ctrl->"), "unknown key name <Ctrl-> at offset 0");
-  EXPECT_EQ(refusal("<Ctrl-Alt>"), "unknown key name <Ctrl-Alt> at offset 0");
-  EXPECT_EQ(refusal("<Ctrl-Ctrl-c>"), "unknown key name <Ctrl-Ctrl-c> at offset 0");
-  EXPECT_EQ(refusal("<Ctrl-cc>"), "unknown key name <Ctrl-cc> at offset 0");
-  EXPECT_EQ(refusal("<Ctrl- >"), "unknown key name <Ctrl- > at offset 0");
-  EXPECT_EQ(refusal("<Hyper-x>"), "unknown key name <Hyper-x> at offset 0");
-  EXPECT_EQ(refusal("<F13>"), "unknown key name <F13> at offset 0");
-  EXPECT_EQ(refusal("<F0>"), "unknown key name <F0> at offset 0");
-  EXPECT_EQ(refusal("<Enter >"), "unknown key name <Enter > at offset 0");
-  // Bytes outside printable ASCII are quoted as '?'.
-  EXPECT_EQ(refusal("<Enter><Ctrl-\xC3\xA9>"), "unknown key name <Ctrl-?" "?> at offset 7");
-  EXPECT_EQ(refusal("<Enter\r>"), "unknown key name <Enter?> at offset 0");
-  EXPECT_EQ(refusal(std::string("<a\0b\x1b>", 6)), "unknown key name <a?b?> at offset 0");
-  // Long names are shortened in the message.
   const std::string long_name(100, 'x');
-  EXPECT_EQ(refusal("<" + long_name + ">"),
-            "unknown key name <" + std::string(40, 'x') + "...> at offset 0");
+  expect_refusals({
+      {"ab<Foo>c", "unknown key name <Foo> at offset 2"},
+      {"<>", "unknown key name <> at offset 0"},
+      {"<a>", "unknown key name <a> at offset 0"},  // a character needs a modifier
+      {"x <y> z", "unknown key name <y> at offset 2"},
+      {"<Ctrl>", "unknown key name <Ctrl> at offset 0"},
+      {"<Ctrl->", "unknown key name <Ctrl-> at offset 0"},
+      {"<Ctrl-Alt>", "unknown key name <Ctrl-Alt> at offset 0"},
+      {"<Ctrl-Ctrl-c>", "unknown key name <Ctrl-Ctrl-c> at offset 0"},
+      {"<Ctrl-cc>", "unknown key name <Ctrl-cc> at offset 0"},
+      {"<Ctrl- >", "unknown key name <Ctrl- > at offset 0"},
+      {"<Hyper-x>", "unknown key name <Hyper-x> at offset 0"},
+      {"<F13>", "unknown key name <F13> at offset 0"},
+      {"<F0>", "unknown key name <F0> at offset 0"},
+      {"<Enter >", "unknown key name <Enter > at offset 0"},
+      // Bytes outside printable ASCII are quoted as '?'.
+      {"<Enter><Ctrl-\xC3\xA9>", "unknown key name <Ctrl-?" "?> at offset 7"},
+      {"<Enter\r>", "unknown key name <Enter?> at offset 0"},
+      {std::string("<a\0b\x1b>", 6), "unknown key name <a?b?> at offset 0"},
+      // Long names are shortened in the message.
+      {"<" + long_name + ">", "unknown key name <" + std::string(40, 'x') + "...> at offset 0"},
+  });
 }
 
 TEST(KeyScript, UnclosedNameAtItsOffset) {
-  EXPECT_EQ(refusal("<"), "unclosed '<' at offset 0");
-  EXPECT_EQ(refusal("x<Enter"), "unclosed '<' at offset 1");
-  EXPECT_EQ(refusal("a < b"), "unclosed '<' at offset 2");
-  // A name does not span lines.
-  EXPECT_EQ(refusal("ab<Ent\ner>"), "unclosed '<' at offset 2");
+  expect_refusals({
+      {"<", "unclosed '<' at offset 0"},
+      {"x<Enter", "unclosed '<' at offset 1"},
+      {"a < b", "unclosed '<' at offset 2"},
+      {"ab<Ent\ner>", "unclosed '<' at offset 2"},  // a name does not span lines
+  });
 }
 
 TEST(KeyScript, NonAsciiIsRefusedWithItsCodePoint) {
-  EXPECT_EQ(refusal("h\xC3\xA9llo"), "no key for U+00E9 at offset 1");
-  EXPECT_EQ(refusal("ab\xE2\x82\xAC"), "no key for U+20AC at offset 2");
-  EXPECT_EQ(refusal("\xF0\x9F\x98\x80"), "no key for U+1F600 at offset 0");
-  EXPECT_EQ(refusal("\xC2\x80"), "no key for U+0080 at offset 0");
-  EXPECT_EQ(refusal("\xF4\x8F\xBF\xBF"), "no key for U+10FFFF at offset 0");
-  EXPECT_EQ(refusal("\xEF\xBB\xBFx"), "no key for U+FEFF at offset 0");  // a BOM too
+  expect_refusals({
+      {"h\xC3\xA9llo", "no key for U+00E9 at offset 1"},
+      {"ab\xE2\x82\xAC", "no key for U+20AC at offset 2"},
+      {"\xF0\x9F\x98\x80", "no key for U+1F600 at offset 0"},
+      {"\xC2\x80", "no key for U+0080 at offset 0"},
+      {"\xF4\x8F\xBF\xBF", "no key for U+10FFFF at offset 0"},
+      {"\xEF\xBB\xBFx", "no key for U+FEFF at offset 0"},  // a BOM too
+  });
 }
 
 TEST(KeyScript, ControlCharactersWithoutAKeyAreRefused) {
-  EXPECT_EQ(refusal(std::string("a\0b", 3)), "no key for U+0000 at offset 1");
-  EXPECT_EQ(refusal("\x01"), "no key for U+0001 at offset 0");
-  EXPECT_EQ(refusal("ok\x07"), "no key for U+0007 at offset 2");
-  EXPECT_EQ(refusal("\x7F"), "no key for U+007F at offset 0");
+  expect_refusals({
+      {std::string("a\0b", 3), "no key for U+0000 at offset 1"},
+      {"\x01", "no key for U+0001 at offset 0"},
+      {"ok\x07", "no key for U+0007 at offset 2"},
+      {"\x7F", "no key for U+007F at offset 0"},
+  });
 }
 
 TEST(KeyScript, InvalidUtf8IsRefusedAtItsOffset) {
@@ -304,6 +318,11 @@ std::string pointer_refusal(std::string_view text, std::uint8_t held_before = 0)
   return detail;
 }
 
+// Each text is refused with its message; nothing is produced and no button changes.
+void expect_pointer_refusals(Refusals cases) {
+  for (const auto& [text, message] : cases) EXPECT_EQ(pointer_refusal(text), message) << text;
+}
+
 TEST(PointerScript, MoveCarriesTheHeldButtons) {
   expect_actions("move 10 20", 0, {{10, 20, 0}}, 0);
   expect_actions("move 10 20\n", kButtonLeft, {{10, 20, kButtonLeft}}, kButtonLeft);
@@ -358,26 +377,30 @@ TEST(PointerScript, BlankLinesSpacesTabsAndCrLf) {
 }
 
 TEST(PointerScript, ErrorsNameTheLine) {
-  EXPECT_EQ(pointer_refusal("move 1"), "line 1: expected \"move X Y\"");
-  EXPECT_EQ(pointer_refusal("move 1 2 3"), "line 1: expected \"move X Y\"");
-  EXPECT_EQ(pointer_refusal("\n\nmove -1 2"), "line 3: X and Y must be non-negative decimal integers");
-  EXPECT_EQ(pointer_refusal("move +1 2"), "line 1: X and Y must be non-negative decimal integers");
-  EXPECT_EQ(pointer_refusal("move 1.5 2"), "line 1: X and Y must be non-negative decimal integers");
-  EXPECT_EQ(pointer_refusal("move 0x10 2"), "line 1: X and Y must be non-negative decimal integers");
-  EXPECT_EQ(pointer_refusal("move 1 2147483648"),
-            "line 1: X and Y must be non-negative decimal integers");
-  EXPECT_EQ(pointer_refusal("move 1 99999999999999999999999"),
-            "line 1: X and Y must be non-negative decimal integers");
-  EXPECT_EQ(pointer_refusal("click 1"), "line 1: expected \"click X Y [left|right|middle]\"");
-  EXPECT_EQ(pointer_refusal("click 1 2 left now"),
-            "line 1: expected \"click X Y [left|right|middle]\"");
-  EXPECT_EQ(pointer_refusal("click 1 2 side"), "line 1: unknown button (left, right or middle)");
-  EXPECT_EQ(pointer_refusal("down"), "line 1: expected \"down BUTTON\"");
-  EXPECT_EQ(pointer_refusal("up left right"), "line 1: expected \"up BUTTON\"");
-  EXPECT_EQ(pointer_refusal("down wheel"), "line 1: unknown button (left, right or middle)");
-  EXPECT_EQ(pointer_refusal("move 1 2\r\njump 1 2"), "line 2: unknown command (move, click, down or up)");
-  EXPECT_EQ(pointer_refusal("move 1 2 # comment"), "line 1: expected \"move X Y\"");
-  EXPECT_EQ(pointer_refusal("move\xC2\xA0" "1 2"), "line 1: unknown command (move, click, down or up)");
+  const std::string move = "expected \"move X Y\"";
+  const std::string click = "expected \"click X Y [left|right|middle]\"";
+  const std::string number = "X and Y must be non-negative decimal integers";
+  const std::string button = "unknown button (left, right or middle)";
+  const std::string command = "unknown command (move, click, down or up)";
+  expect_pointer_refusals({
+      {"move 1", "line 1: " + move},
+      {"move 1 2 3", "line 1: " + move},
+      {"\n\nmove -1 2", "line 3: " + number},
+      {"move +1 2", "line 1: " + number},
+      {"move 1.5 2", "line 1: " + number},
+      {"move 0x10 2", "line 1: " + number},
+      {"move 1 2147483648", "line 1: " + number},
+      {"move 1 99999999999999999999999", "line 1: " + number},
+      {"click 1", "line 1: " + click},
+      {"click 1 2 left now", "line 1: " + click},
+      {"click 1 2 side", "line 1: " + button},
+      {"down", "line 1: expected \"down BUTTON\""},
+      {"up left right", "line 1: expected \"up BUTTON\""},
+      {"down wheel", "line 1: " + button},
+      {"move 1 2\r\njump 1 2", "line 2: " + command},
+      {"move 1 2 # comment", "line 1: " + move},
+      {"move\xC2\xA0" "1 2", "line 1: " + command},
+  });
 }
 
 TEST(PointerScript, NothingIsProducedOrHeldOnAnyError) {

@@ -53,6 +53,24 @@ inline std::vector<std::span<const std::uint8_t>> pieces(std::span<const std::ui
   return out;
 }
 
+// Feeds `data` to `parser` in the pieces `cuts` make, each piece until it is used up; `take`
+// gets every feed's result and returns false to stop. Stops too when a feed takes no byte.
+// The bytes consumed.
+template <typename Parser, typename Take>
+std::size_t feed_pieces(Parser& parser, std::span<const std::uint8_t> data, const Cuts& cuts,
+                        Take take) {
+  std::size_t consumed = 0;
+  for (auto piece : pieces(data, cuts)) {
+    while (!piece.empty()) {
+      const auto r = parser.feed(piece);
+      consumed += r.consumed;
+      piece = piece.subspan(r.consumed);
+      if (!take(r) || r.consumed == 0) return consumed;
+    }
+  }
+  return consumed;
+}
+
 inline std::string describe(const Cuts& cuts) {
   if (cuts.empty()) return "whole";
   if (cuts.size() == 1) return "split at " + std::to_string(cuts[0]);

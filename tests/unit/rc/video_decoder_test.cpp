@@ -92,12 +92,7 @@ void expect_same(const Result& a, const Result& b, const std::string& how) {
   EXPECT_EQ(a.width, b.width) << how;
   EXPECT_EQ(a.height, b.height) << how;
   EXPECT_EQ(a.events, b.events) << how;
-  EXPECT_EQ(a.stats.frames, b.stats.frames) << how;
-  EXPECT_EQ(a.stats.blocks, b.stats.blocks) << how;
-  EXPECT_EQ(a.stats.errors, b.stats.errors) << how;
-  EXPECT_EQ(a.stats.resyncs, b.stats.resyncs) << how;
-  EXPECT_EQ(a.stats.refresh_requests, b.stats.refresh_requests) << how;
-  EXPECT_EQ(a.stats.bytes, b.stats.bytes) << how;
+  expect_same_stats(a.stats, b.stats, how);
   EXPECT_EQ(a.health, b.health) << how;
   EXPECT_EQ(a.stops, b.stops) << how;
   EXPECT_EQ(a.dirty.x, b.dirty.x) << how;
@@ -112,12 +107,7 @@ Result decode(const std::vector<std::uint8_t>& bytes) {
   expect_same(whole, feed_stream(bytes, [] { return std::size_t{1}; }), "one byte at a time");
   const std::size_t step = bytes.size() > 3000 ? bytes.size() / 1500 : 1;
   for (std::size_t cut = 1; cut < bytes.size(); cut += step) {
-    bool first = true;
-    const Result split = feed_stream(bytes, [&] {
-      const std::size_t n = first ? cut : bytes.size();
-      first = false;
-      return n;
-    });
+    const Result split = feed_stream(bytes, split_at(cut, bytes.size()));
     expect_same(whole, split, "split at " + std::to_string(cut));
     if (::testing::Test::HasFailure()) break;
   }

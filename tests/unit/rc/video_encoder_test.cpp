@@ -25,27 +25,17 @@
 #include "rc/framebuffer.hpp"
 #include "rc/video_decoder.hpp"
 #include "rc/video_events.hpp"
+#include "video_test_support.hpp"
 
 namespace ilo::rc {
 namespace {
+
+using test::pack;
 
 using Bytes = std::vector<std::uint8_t>;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-// Stream-order bits ('0'/'1', other characters ignored) packed LSB-first, zero-padded.
-Bytes pack(std::string_view bits) {
-  Bytes out;
-  std::size_t n = 0;
-  for (char c : bits) {
-    if (c != '0' && c != '1') continue;
-    if (n % 8 == 0) out.push_back(0);
-    if (c == '1') out.back() = static_cast<std::uint8_t>(out.back() | (1U << (n % 8)));
-    ++n;
-  }
-  return out;
-}
 
 // Stream-order bits of bytes, for failure messages.
 std::string bits_of(const Bytes& bytes) {

@@ -1,7 +1,8 @@
-// Helpers for the video decoder tests: a crafted-stream bit writer (docs/rc-video.md#bit-order), a
-// sink that records events as text, a feeder that applies the receive cipher the way the
-// transport will (switching after the byte FeedResult names), and frame hashing/dumping.
-// Test-only; the real encoder and transport live in src/rc.
+// Helpers for the video decoder and encoder tests: a crafted-stream bit writer
+// (docs/rc-video.md#bit-order) and pack() on it, a sink that records events as text, a feeder
+// that applies the receive cipher the way the transport will (switching after the byte
+// FeedResult names), and frame hashing/dumping. Test-only; the real encoder and transport
+// live in src/rc.
 #pragma once
 
 #include <array>
@@ -12,10 +13,12 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 
 #include "bytes/hex.hpp"
@@ -40,9 +43,9 @@ class Bits {
     return *this;
   }
   // A string of '0'/'1' characters (spaces ignored), in stream order.
-  Bits& s(const char* text) {
-    for (; *text; ++text)
-      if (*text == '0' || *text == '1') bit(unsigned(*text - '0'));
+  Bits& s(std::string_view text) {
+    for (const char c : text)
+      if (c == '0' || c == '1') bit(unsigned(c - '0'));
     return *this;
   }
   Bits& pad() {
@@ -90,6 +93,30 @@ class Bits {
   std::vector<std::uint8_t> bytes_;
   std::size_t n_ = 0;
 };
+
+// Stream-order bits ('0'/'1', other characters ignored) packed LSB-first, zero-padded.
+inline std::vector<std::uint8_t> pack(std::string_view bits) { return Bits().s(bits).bytes(); }
+
+// Piece sizes for a feeder that calls it once per piece: `cut` bytes, then all of the rest
+// (`total` or more).
+inline auto split_at(std::size_t cut, std::size_t total) {
+  return [cut, total, first = true]() mutable {
+    const std::size_t n = first ? cut : total;
+    first = false;
+    return n;
+  };
+}
+
+// Every counter of two decoder runs agrees (`how` names the run in a failure).
+inline void expect_same_stats(const DecoderStats& a, const DecoderStats& b,
+                              const std::string& how) {
+  EXPECT_EQ(a.frames, b.frames) << how;
+  EXPECT_EQ(a.blocks, b.blocks) << how;
+  EXPECT_EQ(a.errors, b.errors) << how;
+  EXPECT_EQ(a.resyncs, b.resyncs) << how;
+  EXPECT_EQ(a.refresh_requests, b.refresh_requests) << how;
+  EXPECT_EQ(a.bytes, b.bytes) << how;
+}
 
 // Records every event as one line of text, so runs can be compared exactly.
 class Recorder final : public VideoSink {

@@ -66,12 +66,21 @@ void write_frames(SharedFrameWriter& w, std::atomic<bool>& stop,
   }
 }
 
-TEST(SharedFrame, NothingPublishedYet) {
+// A new writer, and a reader on a duplicate of its descriptor (as the mount gets it); the
+// failure names the one that could not be opened.
+::testing::AssertionResult open_both(SharedFrameWriter& w, SharedFrameReader& r) {
   std::error_code ec;
-  auto w = SharedFrameWriter::create(ec);
-  ASSERT_FALSE(ec) << ec.message();
-  auto r = SharedFrameReader::open(::dup(w.fd()), ec);
-  ASSERT_FALSE(ec) << ec.message();
+  w = SharedFrameWriter::create(ec);
+  if (ec) return ::testing::AssertionFailure() << "writer: " << ec.message();
+  r = SharedFrameReader::open(::dup(w.fd()), ec);
+  if (ec) return ::testing::AssertionFailure() << "reader: " << ec.message();
+  return ::testing::AssertionSuccess();
+}
+
+TEST(SharedFrame, NothingPublishedYet) {
+  SharedFrameWriter w;
+  SharedFrameReader r;
+  ASSERT_TRUE(open_both(w, r));
   FrameSnapshot s;
   EXPECT_FALSE(r.snapshot(s));
   EXPECT_EQ(r.sequence(), 0u);
@@ -95,11 +104,9 @@ TEST(SharedFrame, NothingPublishedYet) {
 
 // Copying only the changed rows: readers still see whole frames; a size change copies all.
 TEST(SharedFrame, PublishRowsCopiesOnlyTheGivenRows) {
-  std::error_code ec;
-  auto w = SharedFrameWriter::create(ec);
-  ASSERT_FALSE(ec);
-  auto r = SharedFrameReader::open(::dup(w.fd()), ec);
-  ASSERT_FALSE(ec);
+  SharedFrameWriter w;
+  SharedFrameReader r;
+  ASSERT_TRUE(open_both(w, r));
   const int width = 32, height = 20;
   const std::size_t stride = width * 3;
   std::vector<std::uint8_t> px(stride * height, 1);
@@ -129,11 +136,9 @@ TEST(SharedFrame, PublishRowsCopiesOnlyTheGivenRows) {
 }
 
 TEST(SharedFrame, ThreadReaderNeverSeesATornFrame) {
-  std::error_code ec;
-  auto w = SharedFrameWriter::create(ec);
-  ASSERT_FALSE(ec);
-  auto r = SharedFrameReader::open(::dup(w.fd()), ec);
-  ASSERT_FALSE(ec);
+  SharedFrameWriter w;
+  SharedFrameReader r;
+  ASSERT_TRUE(open_both(w, r));
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> written{0};
   std::thread writer([&] { write_frames(w, stop, written); });

@@ -96,6 +96,14 @@ struct FieldCase {
   const char* rule;  // the message for it
 };
 
+// A field of the wrong JSON type is refused with its name and rule (required or optional).
+void expect_mistyped_field_named(const FieldCase& c) {
+  auto r = parse_rc_info(test::with(fixture(), std::string("/") + c.field, c.wrong));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), RestError::wrong_type);
+  EXPECT_EQ(r.detail(), std::string("rc_info: field '") + c.field + "' " + c.rule);
+}
+
 class RcInfoRequired : public ::testing::TestWithParam<FieldCase> {};
 
 TEST_P(RcInfoRequired, MissingFieldIsNamed) {
@@ -107,11 +115,7 @@ TEST_P(RcInfoRequired, MissingFieldIsNamed) {
 }
 
 TEST_P(RcInfoRequired, MistypedFieldIsNamed) {
-  const FieldCase& c = GetParam();
-  auto r = parse_rc_info(test::with(fixture(), std::string("/") + c.field, c.wrong));
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), RestError::wrong_type);
-  EXPECT_EQ(r.detail(), std::string("rc_info: field '") + c.field + "' " + c.rule);
+  expect_mistyped_field_named(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -129,11 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
 class RcInfoOptional : public ::testing::TestWithParam<FieldCase> {};
 
 TEST_P(RcInfoOptional, MistypedFieldIsNamed) {
-  const FieldCase& c = GetParam();
-  auto r = parse_rc_info(test::with(fixture(), std::string("/") + c.field, c.wrong));
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), RestError::wrong_type);
-  EXPECT_EQ(r.detail(), std::string("rc_info: field '") + c.field + "' " + c.rule);
+  expect_mistyped_field_named(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(

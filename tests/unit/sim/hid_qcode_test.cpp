@@ -2,9 +2,12 @@
 // enum as query-qmp-schema lists it), and the keys the tests and the keyboard file use map.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "sim/hid_qcode.hpp"
 
@@ -39,19 +42,15 @@ TEST(HidQcode, EveryNameIsAQemuKeyCode) {
 }
 
 TEST(HidQcode, KeysTheTestsType) {
-  EXPECT_EQ(hid_to_qcode(0x04), "a");
-  EXPECT_EQ(hid_to_qcode(0x06), "c");
-  EXPECT_EQ(hid_to_qcode(0x1E), "1");
-  EXPECT_EQ(hid_to_qcode(0x27), "0");
-  EXPECT_EQ(hid_to_qcode(0x28), "ret");
-  EXPECT_EQ(hid_to_qcode(0x2C), "spc");
-  EXPECT_EQ(hid_to_qcode(0x51), "down");
-  EXPECT_EQ(hid_to_qcode(0x52), "up");
-  EXPECT_EQ(hid_to_qcode(0x2D), "minus");
-  EXPECT_EQ(hid_to_qcode(0xE1), "shift");
-  EXPECT_EQ(hid_to_qcode(0xE6), "alt_r");
-  EXPECT_EQ(hid_to_qcode(0x00), "");
-  EXPECT_EQ(hid_to_qcode(0x68), "");  // F13: none in QEMU 7.2
+  const std::pair<std::uint8_t, std::string_view> cases[] = {
+      {0x04, "a"},     {0x06, "c"},     {0x1E, "1"},     {0x27, "0"},      {0x28, "ret"},
+      {0x2C, "spc"},   {0x51, "down"},  {0x52, "up"},    {0x2D, "minus"},  {0xE1, "shift"},
+      {0xE6, "alt_r"}, {0x00, ""},
+      {0x68, ""},  // F13: none in QEMU 7.2
+  };
+  for (const auto& [usage, qcode] : cases) {
+    EXPECT_EQ(hid_to_qcode(usage), qcode) << "usage " << int(usage);
+  }
 }
 
 }  // namespace

@@ -31,6 +31,13 @@ struct MachineTest : ::testing::Test {
   Machine::TimePoint t0{};
   Machine m{Machine::Options{}, t0};
   void boot() { m.tick(t0 + 10s); }
+  // Boots, puts a disc in the drive and resets: at t0 + 20 s the machine waits on the drive.
+  void reset_onto_the_disc() {
+    boot();
+    m.set_boot_disc(true, t0 + 10s);
+    m.power(PowerAction::reset, t0 + 11s);
+    m.tick(t0 + 20s);
+  }
   void type(std::uint8_t mods, std::uint8_t key) {
     m.keyboard(mods, Kb{key});
     m.keyboard(0, Kb{});
@@ -258,10 +265,7 @@ TEST_F(MachineTest, BootsFromTheCdAfterThePostBannerThenShowsThePrompt) {
 // A bootable disc stops at its boot loader's prompt; the typed line (with Backspace) is the
 // installer's command line, then the OS comes up as after any CD boot.
 TEST_F(MachineTest, BootableDiscWaitsAtBootPromptForTheCommandLine) {
-  boot();
-  m.set_boot_disc(true, t0 + 10s);
-  m.power(PowerAction::reset, t0 + 11s);
-  m.tick(t0 + 20s);
+  reset_onto_the_disc();
   ASSERT_TRUE(m.cd_boot_pending());
   m.cd_boot_done(t0 + 21s, Machine::CdBoot::bootable_disc);
   m.tick(t0 + 60s);  // waits for the user however long
@@ -294,10 +298,7 @@ TEST_F(MachineTest, BootableDiscWaitsAtBootPromptForTheCommandLine) {
 }
 
 TEST_F(MachineTest, BootPromptKeepsAtMost255BytesAndPowerStillWorks) {
-  boot();
-  m.set_boot_disc(true, t0 + 10s);
-  m.power(PowerAction::reset, t0 + 11s);
-  m.tick(t0 + 20s);
+  reset_onto_the_disc();
   m.cd_boot_done(t0 + 21s, Machine::CdBoot::bootable_disc);
   for (int i = 0; i < 300; ++i) type(0, kHidA);
   type(0, kHidEnter);
@@ -321,10 +322,7 @@ TEST_F(MachineTest, BootPromptKeepsAtMost255BytesAndPowerStillWorks) {
 
 // A data disc (no El Torito record) goes straight on to the OS, as before.
 TEST_F(MachineTest, DataDiscBootsWithoutAPrompt) {
-  boot();
-  m.set_boot_disc(true, t0 + 10s);
-  m.power(PowerAction::reset, t0 + 11s);
-  m.tick(t0 + 20s);
+  reset_onto_the_disc();
   m.cd_boot_done(t0 + 21s, Machine::CdBoot::data_disc);
   m.tick(t0 + 30s);
   EXPECT_EQ(m.phase(), PowerPhase::running);
@@ -416,10 +414,7 @@ TEST(MachineRibcl, CommandsReadAndSetTheMachine) {
 }
 
 TEST_F(MachineTest, CdBootEndsWhenTheDiscGoesAwayOrThePowerDoes) {
-  boot();
-  m.set_boot_disc(true, t0 + 10s);
-  m.power(PowerAction::reset, t0 + 11s);
-  m.tick(t0 + 20s);
+  reset_onto_the_disc();
   ASSERT_TRUE(m.cd_boot_pending());
   m.set_boot_disc(false, t0 + 21s);  // the drive disconnected
   EXPECT_FALSE(m.cd_boot_pending());

@@ -72,6 +72,17 @@ std::shared_ptr<const MemoryMedium> iso(std::size_t blocks, std::string_view id,
   return std::make_shared<MemoryMedium>(test::make_iso(blocks, id, seed));
 }
 
+// A target holding a medium, an initiator and the link between them, enumerated once.
+struct Enumerated {
+  explicit Enumerated(std::shared_ptr<const Medium> medium) : target(std::move(medium)) {
+    ini.enumerate();
+    link.run();
+  }
+  CdromTarget target;
+  Initiator ini;
+  Link link{ini, target};
+};
+
 Sha256::Digest sha_of(const MemoryMedium& m) { return Sha256::of(m.bytes()); }
 
 TEST(VmSha256, KnownVector) {
@@ -150,11 +161,8 @@ TEST(VmInitiator, EnumerationFedPerByteAndAtEverySplit) {
 }
 
 TEST(VmInitiator, NoIsoNoVolumeIdentifier) {
-  CdromTarget target(test::medium_of(Bytes(30 * 2048, 0x11)));
-  Initiator ini;
-  ini.enumerate();
-  Link link{ini, target};
-  link.run();
+  Enumerated rig(test::medium_of(Bytes(30 * 2048, 0x11)));
+  auto& [target, ini, link] = rig;
   EXPECT_EQ(ini.last_result(), Result::done);
   EXPECT_TRUE(ini.disc().present);
   EXPECT_FALSE(ini.disc().pvd);
@@ -184,11 +192,8 @@ TEST(VmInitiator, EnumerationWithoutMedium) {
 
 TEST(VmInitiator, ReadsTheWholeDiscWithSha256) {
   auto medium = iso(1648, "HP_VM_TEST", 5);
-  CdromTarget target(medium);
-  Initiator ini;
-  ini.enumerate();
-  Link link{ini, target};
-  link.run();
+  Enumerated rig(medium);
+  auto& [target, ini, link] = rig;
   link.sent.clear();
   ASSERT_TRUE(ini.read_disc());
   link.run();
@@ -307,11 +312,8 @@ TEST(VmInitiator, ReadDiscPerByteSmallChunksAndHashOff) {
 TEST(VmInitiator, EjectAndReinsertMidSession) {
   auto a = iso(100, "DISC_A", 1);
   auto b = iso(120, "DISC_B", 2);
-  CdromTarget target(a);
-  Initiator ini;
-  Link link{ini, target};
-  ini.enumerate();
-  link.run();
+  Enumerated rig(a);
+  auto& [target, ini, link] = rig;
   expect_enumerated(ini, 100, "DISC_A");
 
   ASSERT_TRUE(ini.poll());  // nothing changed
@@ -344,11 +346,8 @@ TEST(VmInitiator, EjectAndReinsertMidSession) {
 TEST(VmInitiator, EjectDuringReadDisc) {
   auto a = iso(300, "DISC_A", 1);
   auto b = iso(90, "DISC_B", 2);
-  CdromTarget target(a);
-  Initiator ini;
-  Link link{ini, target};
-  ini.enumerate();
-  link.run();
+  Enumerated rig(a);
+  auto& [target, ini, link] = rig;
   ASSERT_TRUE(ini.read_disc());
   link.step();
   link.step();
@@ -370,11 +369,8 @@ TEST(VmInitiator, EjectDuringReadDisc) {
 TEST(VmInitiator, MediumChangedDuringReadDisc) {
   auto a = iso(300, "DISC_A", 1);
   auto b = iso(90, "DISC_B", 2);
-  CdromTarget target(a);
-  Initiator ini;
-  Link link{ini, target};
-  ini.enumerate();
-  link.run();
+  Enumerated rig(a);
+  auto& [target, ini, link] = rig;
   ini.read_disc();
   link.step();
   target.insert(b);  // the next READ meets the unit attention
@@ -389,11 +385,8 @@ TEST(VmInitiator, MediumChangedDuringReadDisc) {
 }
 
 TEST(VmInitiator, EjectJob) {
-  CdromTarget target(iso(40, "E", 1));
-  Initiator ini;
-  Link link{ini, target};
-  ini.enumerate();
-  link.run();
+  Enumerated rig(iso(40, "E", 1));
+  auto& [target, ini, link] = rig;
   link.sent.clear();
   ASSERT_TRUE(ini.eject());
   link.run();
@@ -427,11 +420,8 @@ TEST(VmInitiator, EchoAndKeepAlives) {
 }
 
 TEST(VmInitiator, DisconnectHeaderEndsTheSession) {
-  CdromTarget target(iso(40, "D", 1));
-  Initiator ini;
-  Link link{ini, target};
-  ini.enumerate();
-  link.run();
+  Enumerated rig(iso(40, "D", 1));
+  auto& [target, ini, link] = rig;
   const auto d = target.disconnect();
   Bytes stream(d.begin(), d.end());
   stream.push_back(0xAA);  // nothing after it is read
