@@ -49,6 +49,13 @@ struct RawOptions {
 
 enum Key { kHelp = 1, kVersion, kReadOnly, kDiscard };
 
+// FUSE_OPT_KEY typed for C++: the macro puts -1U (an unsigned int) in fuse_opt's unsigned long
+// offset, which clang's -Wimplicit-int-conversion rejects. libfuse compares the offset with
+// that same -1U, so the value is kept exactly (widened, not ULONG_MAX).
+constexpr fuse_opt key_option(const char* templ, Key key) {
+  return {templ, static_cast<unsigned long>(-1U), key};
+}
+
 #define ILOFS_OPT(t, p) {t, offsetof(RawOptions, p), 1}
 const fuse_opt kSpecs[] = {
     ILOFS_OPT("user=%s", user),
@@ -64,19 +71,19 @@ const fuse_opt kSpecs[] = {
     ILOFS_OPT("vncpassfile=%s", vncpassfile),
     ILOFS_OPT("password=%s", password),
     ILOFS_OPT("insecure", insecure),
-    FUSE_OPT_KEY("ro", kReadOnly),
-    FUSE_OPT_KEY("-h", kHelp),
-    FUSE_OPT_KEY("--help", kHelp),
-    FUSE_OPT_KEY("-V", kVersion),
-    FUSE_OPT_KEY("--version", kVersion),
+    key_option("ro", kReadOnly),
+    key_option("-h", kHelp),
+    key_option("--help", kHelp),
+    key_option("-V", kVersion),
+    key_option("--version", kVersion),
     // Options of mount(8) and fstab that mean nothing to a FUSE file system.
-    FUSE_OPT_KEY("_netdev", kDiscard),
-    FUSE_OPT_KEY("nofail", kDiscard),
-    FUSE_OPT_KEY("auto", kDiscard),
-    FUSE_OPT_KEY("noauto", kDiscard),
-    FUSE_OPT_KEY("user", kDiscard),
-    FUSE_OPT_KEY("users", kDiscard),
-    FUSE_OPT_KEY("nouser", kDiscard),
+    key_option("_netdev", kDiscard),
+    key_option("nofail", kDiscard),
+    key_option("auto", kDiscard),
+    key_option("noauto", kDiscard),
+    key_option("user", kDiscard),
+    key_option("users", kDiscard),
+    key_option("nouser", kDiscard),
     FUSE_OPT_END,
 };
 #undef ILOFS_OPT
