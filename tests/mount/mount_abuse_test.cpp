@@ -225,11 +225,6 @@ TEST(MountAbuse, ConcurrentWritersEachGetAWholeCommand) {
 
 // ---- images pulled from under the server ----
 
-bool disc_in(const SimProcess& sim, const std::string& volume_id) {
-  const auto vm = vm_state(sim);
-  return vm.is_object() && vm["medium_present"] == true && vm["volume_id"] == volume_id;
-}
-
 // Inserts and ejects a small image once, so what the drive makes on first use (its connection's
 // event loop: an epoll, an eventfd, a timerfd) exists before descriptors are counted.
 void warm_up_drive(const Mount& mount, const SimProcess& sim, const std::string& dir) {

@@ -152,6 +152,11 @@ nlohmann::json vm_state(const SimProcess& sim) {
   return s.is_object() ? s["vm"] : nlohmann::json();
 }
 
+bool disc_in(const SimProcess& sim, const std::string& volume_id) {
+  const auto vm = vm_state(sim);
+  return vm.is_object() && vm["medium_present"] == true && vm["volume_id"] == volume_id;
+}
+
 bool at_prompt(const SimProcess& sim) {
   return state_text(sim.state()).find("root@ilo-sim:~#") != std::string::npos;
 }

@@ -59,6 +59,8 @@ std::optional<int> wait_child_or_kill(pid_t pid, std::chrono::milliseconds limit
 std::vector<std::string> fast_sim();
 // The simulator's virtual-media part of /sim/state (null if there is none).
 nlohmann::json vm_state(const SimProcess& sim);
+// The simulator's CD-ROM drive holds the disc whose ISO 9660 volume ID is `volume_id`.
+bool disc_in(const SimProcess& sim, const std::string& volume_id);
 // The simulated machine has booted to its prompt (keys typed before would mix into POST).
 bool at_prompt(const SimProcess& sim);
 

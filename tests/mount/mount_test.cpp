@@ -137,10 +137,7 @@ TEST(Mount, SymlinkInsertsWithoutCopyingAndSecondImageIsBusy) {
   ASSERT_TRUE(mount.mounted()) << mount.error();
 
   ASSERT_EQ(::symlink(iso.c_str(), mount.path("linked.iso").c_str()), 0) << std::strerror(errno);
-  ASSERT_TRUE(wait_until([&] {
-    const auto vm = vm_state(sim);
-    return vm.is_object() && vm["medium_present"] == true && vm["volume_id"] == "ILOFS_LN";
-  }, 15s));
+  ASSERT_TRUE(wait_until([&] { return disc_in(sim, "ILOFS_LN"); }, 15s));
   EXPECT_TRUE(fsys::is_symlink(mount.path("linked.iso")));
   EXPECT_EQ(fsys::read_symlink(mount.path("linked.iso")).string(), iso);
   EXPECT_TRUE(fsys::is_empty(mount.cache()));  // nothing copied
@@ -202,10 +199,7 @@ TEST(Mount, CdAndUsbKeyTogetherAndTheServerWritesTheKey) {
   const std::string cmd = "cp '" + iso + "' '" + work.path() + "/key.img' '" +
                           mount.mountpoint() + "/'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  ASSERT_TRUE(wait_until([&] {
-    const auto vm = vm_state(sim);
-    return vm.is_object() && vm["medium_present"] == true && vm["volume_id"] == "ILOFS_BOTH";
-  }, 15s)) << vm_state(sim).dump();
+  ASSERT_TRUE(wait_until([&] { return disc_in(sim, "ILOFS_BOTH"); }, 15s)) << vm_state(sim).dump();
   ASSERT_TRUE(wait_until([&] { return usb_has_medium(sim, key.size()); }, 15s))
       << usb_state(sim).dump();
   EXPECT_EQ(usb_state(sim)["device"], "usb-key");
