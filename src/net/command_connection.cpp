@@ -5,16 +5,12 @@
 #include <span>
 #include <tuple>
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include "net/net_error.hpp"
+#include "net/use_nothrow.hpp"
 #include "rc/command_record_parser.hpp"
 #include "rc/rc_error.hpp"
 
 namespace ilo::net {
-namespace {
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-}  // namespace
 
 asio::awaitable<std::error_code> run_command_connection(
     asio::ip::tcp::socket& socket, std::string host, std::uint16_t port,

@@ -17,11 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include "net/command_connection.hpp"
 #include "net/connection_policy.hpp"
 #include "net/net_error.hpp"
+#include "net/use_nothrow.hpp"
 #include "rc/connect_request.hpp"
 #include "rc/key_encoding.hpp"
 #include "rc/pointer_state.hpp"
@@ -35,8 +34,7 @@ namespace {
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr std::size_t kConsoleReadBufferSize = 64 * 1024;
 
 template <class... F>
 struct Overloaded : F... {
@@ -358,7 +356,7 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
     }
 
     if (!connected.leftover.empty()) on_console_bytes(*a, connected.leftover);
-    std::vector<std::uint8_t> buffer(kReadBufferSize);
+    std::vector<std::uint8_t> buffer(kConsoleReadBufferSize);
     while (!a->closed) {
       auto [read_ec, n] = co_await a->console.async_read_some(asio::buffer(buffer), use_nothrow);
       if (a->closed) break;

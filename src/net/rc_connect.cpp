@@ -10,10 +10,10 @@
 #include <tuple>
 #include <variant>
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 
 #include "net/net_error.hpp"
+#include "net/use_nothrow.hpp"
 #include "rc/rc_error.hpp"
 
 namespace ilo::net {
@@ -21,7 +21,6 @@ namespace {
 
 using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Keep-alive tuning: first probe after 10 s of silence, then every 5 s, give up after 3.
 constexpr int kKeepAliveIdleS = 10;

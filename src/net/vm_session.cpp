@@ -10,8 +10,7 @@
 #include <tuple>
 #include <utility>
 
-#include <asio/experimental/as_tuple.hpp>
-
+#include "net/use_nothrow.hpp"
 #include "vm/mmc_data.hpp"
 #include "vm/reply.hpp"
 #include "vm/vm_error.hpp"
@@ -21,7 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The largest READ the target answers (its default, Java's 128 KiB buffer).
 inline constexpr std::uint32_t kMaxTransferBlocks = 64;
@@ -29,7 +27,7 @@ inline constexpr std::size_t kSendBufferSize = std::size_t{kMaxTransferBlocks} *
 // Requests are 12 bytes and come one at a time; a few KiB absorb any burst.
 // #floppy-and-usb-key-model data-out (up to 128 KiB per WRITE) comes through it too: 64 KiB takes
 // it in two reads.
-inline constexpr std::size_t kReadBufferSize = 64 * 1024;
+inline constexpr std::size_t kVmReadBufferSize = 64 * 1024;
 
 // async_write's own completion conditions hand the socket at most 64 KiB per sendmsg; this one
 // offers everything left, so a 64-block reply leaves in one gathered write.
@@ -63,7 +61,7 @@ VmSession::VmSession(PrivateTag, const asio::any_io_executor& executor, Options 
       watchdog_(strand_),
       send_buffer_(kSendBufferSize),
       ahead_buffer_(kSendBufferSize),
-      read_buffer_(kReadBufferSize) {}
+      read_buffer_(kVmReadBufferSize) {}
 
 VmSession::~VmSession() = default;
 

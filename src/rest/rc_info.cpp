@@ -7,14 +7,14 @@
 namespace ilo::rest {
 namespace {
 
-constexpr std::string_view kContext = "rc_info";
+constexpr std::string_view kRcInfoContext = "rc_info";
 
 }  // namespace
 
 Result<RcInfo> parse_rc_info(std::string_view body) {
-  auto parsed = detail::parse_object(body, kContext);
+  auto parsed = detail::parse_object(body, kRcInfoContext);
   if (!parsed) return parsed.failure();
-  detail::FieldReader r(parsed.value(), kContext);
+  detail::FieldReader r(parsed.value(), kRcInfoContext);
 
   std::string enc_key_text;
   r.string("enc_key", enc_key_text);

@@ -7,7 +7,7 @@
 namespace ilo::rest {
 namespace {
 
-constexpr std::string_view kContext = "vm_status request";
+constexpr std::string_view kVmRequestContext = "vm_status request";
 constexpr std::string_view kMethod = "set_virtual_media_options";
 
 std::string_view device_name(VmDevice d) { return d == VmDevice::floppy ? "FLOPPY" : "CDROM"; }
@@ -32,7 +32,7 @@ std::string without_control_characters(std::string_view url) {
 }
 
 Failure url_not_utf8() {
-  return Failure{RestError::not_utf8, std::string(kContext) + ": field 'url' is not valid UTF-8"};
+  return Failure{RestError::not_utf8, std::string(kVmRequestContext) + ": field 'url' is not valid UTF-8"};
 }
 
 std::string build(VmDevice device, std::optional<std::string_view> boot_option,
@@ -68,9 +68,9 @@ std::string build_vm_eject(VmDevice device, const SessionKey& key) {
 }
 
 Result<VmMediaRequest> parse_vm_media_request(std::string_view body) {
-  auto parsed = detail::parse_object(body, kContext);
+  auto parsed = detail::parse_object(body, kVmRequestContext);
   if (!parsed) return parsed.failure();
-  detail::FieldReader r(parsed.value(), kContext);
+  detail::FieldReader r(parsed.value(), kVmRequestContext);
 
   std::string method, device, command, key_text;
   std::optional<std::string> boot_option, url;

@@ -7,14 +7,14 @@
 namespace ilo::rest {
 namespace {
 
-constexpr std::string_view kContext = "vm_status";
+constexpr std::string_view kVmStatusContext = "vm_status";
 
 // Reads options[index] into `out`; a failure is recorded in `parent`.
 void read_drive(detail::FieldReader& parent, const detail::Json& element, std::size_t index,
                 VmDriveStatus& out) {
   const std::string name = "options[" + std::to_string(index) + "]";
   if (!element.is_object()) return parent.fail(RestError::wrong_type, name, "must be an object");
-  detail::FieldReader r(element, kContext, name + ".");
+  detail::FieldReader r(element, kVmStatusContext, name + ".");
   r.string("device", out.device);
   r.flag("image_inserted", out.image_inserted);
   r.string("boot_option", out.boot_option);
@@ -33,9 +33,9 @@ detail::OrderedJson nullable(const std::optional<std::string>& s) {
 }  // namespace
 
 Result<VmStatus> parse_vm_status(std::string_view body) {
-  auto parsed = detail::parse_object(body, kContext);
+  auto parsed = detail::parse_object(body, kVmStatusContext);
   if (!parsed) return parsed.failure();
-  detail::FieldReader r(parsed.value(), kContext);
+  detail::FieldReader r(parsed.value(), kVmStatusContext);
   VmStatus status;
 
   const detail::Json* options = r.field("options");

@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+
+#include "rest/rest_error.hpp"
 
 namespace ilo::ribcl {
 
@@ -22,6 +25,11 @@ enum class RibclError {
 const std::error_category& ribcl_category() noexcept;
 inline std::error_code make_error_code(RibclError e) noexcept {
   return {static_cast<int>(e), ribcl_category()};
+}
+
+// A RIBCL failure as the payload parsers return it (rest::Failure: the code and a detail).
+inline rest::Failure failure(RibclError code, std::string detail) {
+  return rest::Failure{make_error_code(code), std::move(detail)};
 }
 
 // The iLO's "Login failed." status (python-hpilo and proliantutils both treat it as such).

@@ -16,10 +16,6 @@ namespace {
 
 constexpr std::string_view kDocumentStart = "<?xml";
 
-rest::Failure failure(RibclError code, std::string detail) {
-  return rest::Failure{make_error_code(code), std::move(detail)};
-}
-
 bool blank(std::string_view text) {
   for (const char c : text)
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;

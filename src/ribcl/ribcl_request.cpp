@@ -11,10 +11,6 @@
 namespace ilo::ribcl {
 namespace {
 
-rest::Failure failure(RibclError code, std::string detail) {
-  return rest::Failure{make_error_code(code), std::move(detail)};
-}
-
 // Text XML 1.0 can carry in an attribute: no NUL and no other C0 control but tab, CR, LF.
 bool xml_text(std::string_view text) {
   for (const char c : text) {

@@ -2,8 +2,6 @@
 // (see command_connection.hpp).
 #include "sim/command_connection.hpp"
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include <algorithm>
 
 #include "rc/handshake_codes.hpp"
@@ -12,7 +10,6 @@ namespace ilo::sim {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 }  // namespace
 

@@ -1,8 +1,6 @@
 // The simulator's socket shell: write queue, faults, deadline, closing (see connection_io.hpp).
 #include "sim/connection_io.hpp"
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include <utility>
 
 namespace ilo::sim {
@@ -163,7 +161,7 @@ asio::awaitable<std::size_t> ConnectionIo::read_some(std::span<std::uint8_t> int
   if (!is_open() || into.empty()) co_return 0;
   auto self = shared_from_this();  // keeps the socket alive while suspended
   auto result = co_await socket_.async_read_some(
-      asio::buffer(into.data(), into.size()), asio::experimental::as_tuple(asio::use_awaitable));
+      asio::buffer(into.data(), into.size()), kAsTuple);
   const std::error_code ec = std::get<0>(result);
   const std::size_t n = std::get<1>(result);
   if (ec || n == 0) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -20,6 +21,9 @@
 #include "sim/fault_plan.hpp"
 
 namespace ilo::sim {
+
+// The token the simulator's coroutines await with: errors come back in a tuple, not thrown.
+inline constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Why a connection ended (counted by the server, shown in its state).
 enum class CloseReason : std::uint8_t {

@@ -2,8 +2,6 @@
 // console_connection.hpp).
 #include "sim/console_connection.hpp"
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include <algorithm>
 #include <type_traits>
 #include <utility>
@@ -15,8 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using rc::HandshakeByte;
-
-constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::chrono::milliseconds at_least_1ms(int ms) {
   return std::chrono::milliseconds(std::max(1, ms));

@@ -1,8 +1,6 @@
 // The simulator's rc_port: accept, hello, connect request, dispatch (see console_server.hpp).
 #include "sim/console_server.hpp"
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -16,6 +14,7 @@
 #include "rc/rc_error.hpp"
 #include "rc/server_handshake.hpp"
 #include "sim/command_connection.hpp"
+#include "sim/connection_io.hpp"
 #include "sim/console_connection.hpp"
 #include "sim/tcp_listener.hpp"
 
@@ -33,8 +32,6 @@ ErrorInfo describe(ReplayError e) noexcept {
   }
   return {};
 }
-
-constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The session whose key the request carries, if the request is well formed, its flags are the
 // advertised ones and the key matches a live web session.

@@ -13,7 +13,7 @@ namespace ilo::vm {
 namespace {
 
 inline constexpr std::uint32_t kMaxBlocksPerTransfer = 256;
-inline constexpr std::uint32_t kMaxReplyLength = kMaxBlocksPerTransfer * kFloppyBlockSize;
+inline constexpr std::uint32_t kMaxFloppyReplyLength = kMaxBlocksPerTransfer * kFloppyBlockSize;
 inline constexpr std::uint16_t kFormatCapacitiesAllocation = kReadFormatCapacitiesSize;
 
 // A READ(10) or WRITE(10) CDB of at most 256 blocks.
@@ -174,7 +174,7 @@ void FloppyInitiator::on_header(const ReplyHeaderBytes& bytes) {
     ++keep_alives_;
     return;
   }
-  if (!outstanding_ || h.length > kMaxReplyLength) {
+  if (!outstanding_ || h.length > kMaxFloppyReplyLength) {
     log_.add(outstanding_ ? "reply length above any request's"
                            : "reply without an outstanding request");
     jobs_.break_stream();

@@ -16,7 +16,7 @@ namespace {
 
 // The largest reply any request of ours can get: a 64-block READ. A longer length field is
 // not a reply this initiator asked for, so the stream cannot be trusted any more.
-inline constexpr std::uint32_t kMaxReplyLength = 64 * mmc::kBlockSize;
+inline constexpr std::uint32_t kMaxCdReplyLength = 64 * mmc::kBlockSize;
 inline constexpr std::uint32_t kMaxBlocksPerRead = 64;
 inline constexpr std::uint16_t kTocAllocation = 20;   // format 0: header + 2 descriptors
 inline constexpr std::uint16_t kGesnAllocation = 8;   // header + media event
@@ -201,7 +201,7 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
   }
   if (!outstanding_) {
     log_.add("reply without an outstanding request");
-    if (h.length > kMaxReplyLength) {
+    if (h.length > kMaxCdReplyLength) {
       jobs_.break_stream();
       return;
     }
@@ -219,7 +219,7 @@ void Initiator::on_header(const ReplyHeaderBytes& bytes) {
   if ((h.flags & kFlagWriteProtected) != 0) log_.add("WP flag on a CD-ROM reply");
   if (h.sense.good() && h.sense != sense::kGood)
     log_.add("sense key 0 with a non-zero ASC/ASCQ");
-  if (h.length > kMaxReplyLength) {
+  if (h.length > kMaxCdReplyLength) {
     log_.add("reply length above any request's");
     jobs_.break_stream();
     return;

@@ -18,15 +18,15 @@ using test::all_schedules;
 using test::describe;
 using test::fixture;
 
-struct ParseRun {
+struct RecordRun {
   std::vector<CommandRecord> records;
   std::vector<std::error_code> errors;
   std::size_t consumed = 0;
 };
 
-ParseRun parse_all(CommandRecordParser& p, std::span<const std::uint8_t> data,
+RecordRun parse_all(CommandRecordParser& p, std::span<const std::uint8_t> data,
                    const test::Cuts& cuts) {
-  ParseRun run;
+  RecordRun run;
   run.consumed = test::feed_pieces(p, data, cuts, [&](const auto& r) {
     if (r.record) run.records.push_back(*r.record);
     if (r.error) run.errors.push_back(r.error);

@@ -147,15 +147,15 @@ std::vector<InputMessage> sample_messages() {
           PointerReport{}};
 }
 
-struct ParseRun {
+struct MessageRun {
   std::vector<InputMessage> messages;
   std::error_code error;
   std::size_t consumed = 0;
 };
 
 // Stops at the first error.
-ParseRun parse_all(InputParser& p, std::span<const std::uint8_t> data, const test::Cuts& cuts) {
-  ParseRun run;
+MessageRun parse_all(InputParser& p, std::span<const std::uint8_t> data, const test::Cuts& cuts) {
+  MessageRun run;
   run.consumed = test::feed_pieces(p, data, cuts, [&](const auto& r) {
     if (r.message) run.messages.push_back(*r.message);
     if (r.error) run.error = r.error;

@@ -10,9 +10,8 @@
 namespace ilo::rest {
 namespace {
 
-constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
-
-SessionKey key() { return SessionKey::from_text(kKey).value(); }
+using test::kKey;
+using test::key;
 
 TEST(SessionKey, OnlyLowerCaseHex32) {
   EXPECT_TRUE(SessionKey::from_text(kKey));

@@ -20,10 +20,10 @@ constexpr std::string_view kCompact =
     R"("optional_features":"ENCRYPT_KEY;ENCRYPT_VMKEY;ENCRYPT_CMD","server_name":"",)"
     R"("ilo_fqdn":"ILOCZ161000EH","blade":0,"bay":null,"enclosure":null})";
 
-std::string fixture() { return test::read_fixture("rc_info.json"); }
+std::string rc_info_body() { return test::read_fixture("rc_info.json"); }
 
 TEST(RcInfo, FixtureParses) {
-  auto r = parse_rc_info(fixture());
+  auto r = parse_rc_info(rc_info_body());
   ASSERT_TRUE(r) << r.detail();
   const RcInfo& i = r.value();
   EXPECT_EQ(i.enc_key.text(), "bbAcD834680DDca9DE65269512BDdEC2");  // case kept
@@ -47,7 +47,7 @@ TEST(RcInfo, FixtureParses) {
 }
 
 TEST(RcInfo, SerialisesCompactlyInTheFixtureOrder) {
-  auto r = parse_rc_info(fixture());
+  auto r = parse_rc_info(rc_info_body());
   ASSERT_TRUE(r) << r.detail();
   const std::string out = serialise(r.value());
   EXPECT_EQ(out, kCompact);
@@ -59,7 +59,7 @@ TEST(RcInfo, SerialisesCompactlyInTheFixtureOrder) {
 }
 
 TEST(RcInfo, BladeFieldsRoundTrip) {
-  std::string body = test::with(fixture(), "/blade", 1);
+  std::string body = test::with(rc_info_body(), "/blade", 1);
   body = test::with(body, "/bay", 7);
   body = test::with(body, "/enclosure", "enc-a");
   auto r = parse_rc_info(body);
@@ -71,7 +71,7 @@ TEST(RcInfo, BladeFieldsRoundTrip) {
 }
 
 TEST(RcInfo, BayAndEnclosureMayBeAbsent) {
-  auto r = parse_rc_info(test::without(test::without(fixture(), "/bay"), "/enclosure"));
+  auto r = parse_rc_info(test::without(test::without(rc_info_body(), "/bay"), "/enclosure"));
   ASSERT_TRUE(r) << r.detail();
   EXPECT_FALSE(r->bay);
   EXPECT_FALSE(r->enclosure);
@@ -80,7 +80,7 @@ TEST(RcInfo, BayAndEnclosureMayBeAbsent) {
 }
 
 TEST(RcInfo, UnusedFieldsAreOptional) {
-  std::string body = fixture();
+  std::string body = rc_info_body();
   for (const char* f : {"/enc_type", "/vm_key", "/cmd_enc_key"}) body = test::without(body, f);
   auto r = parse_rc_info(body);
   ASSERT_TRUE(r) << r.detail();
@@ -98,7 +98,7 @@ struct FieldCase {
 
 // A field of the wrong JSON type is refused with its name and rule (required or optional).
 void expect_mistyped_field_named(const FieldCase& c) {
-  auto r = parse_rc_info(test::with(fixture(), std::string("/") + c.field, c.wrong));
+  auto r = parse_rc_info(test::with(rc_info_body(), std::string("/") + c.field, c.wrong));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), RestError::wrong_type);
   EXPECT_EQ(r.detail(), std::string("rc_info: field '") + c.field + "' " + c.rule);
@@ -108,7 +108,7 @@ class RcInfoRequired : public ::testing::TestWithParam<FieldCase> {};
 
 TEST_P(RcInfoRequired, MissingFieldIsNamed) {
   const FieldCase& c = GetParam();
-  auto r = parse_rc_info(test::without(fixture(), std::string("/") + c.field));
+  auto r = parse_rc_info(test::without(rc_info_body(), std::string("/") + c.field));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), RestError::missing_field);
   EXPECT_EQ(r.detail(), std::string("rc_info: field '") + c.field + "' is missing");
@@ -149,21 +149,21 @@ TEST(RcInfo, PortRange) {
   for (const char* port : {"/rc_port", "/vm_port"}) {
     for (const Ordered& bad : {Ordered(0), Ordered(65536), Ordered(-1), Ordered(17990.5),
                                Ordered(17990.0), Ordered(18446744073709551615u)}) {
-      auto r = parse_rc_info(test::with(fixture(), port, bad));
+      auto r = parse_rc_info(test::with(rc_info_body(), port, bad));
       ASSERT_FALSE(r) << port << " " << bad.dump();
       EXPECT_EQ(r.error(), RestError::bad_value);
       EXPECT_EQ(r.detail(),
                 std::string("rc_info: field '") + (port + 1) + "' must be an integer in 1-65535");
     }
     for (int good : {1, 65535}) {
-      auto r = parse_rc_info(test::with(fixture(), port, good));
+      auto r = parse_rc_info(test::with(rc_info_body(), port, good));
       ASSERT_TRUE(r) << r.detail();
     }
   }
 }
 
 TEST(RcInfo, BladeIsZeroOrOne) {
-  auto r = parse_rc_info(test::with(fixture(), "/blade", 2));
+  auto r = parse_rc_info(test::with(rc_info_body(), "/blade", 2));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), RestError::bad_value);
   EXPECT_EQ(r.detail(), "rc_info: field 'blade' must be 0 or 1");
@@ -175,7 +175,7 @@ TEST(RcInfo, EncKeyShapeIsCheckedAndNeverQuoted) {
                           "bbAcD834680DDca9DE65269512BDdEG2",    // G
                           "bbAcD834680DDca9DE65269512BD EC2",    // space
                           ""}) {
-    auto r = parse_rc_info(test::with(fixture(), "/enc_key", bad));
+    auto r = parse_rc_info(test::with(rc_info_body(), "/enc_key", bad));
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error(), RestError::bad_value);
     EXPECT_EQ(r.detail(), "rc_info: field 'enc_key' must be 32 hex digits");
@@ -183,16 +183,16 @@ TEST(RcInfo, EncKeyShapeIsCheckedAndNeverQuoted) {
 }
 
 TEST(RcInfo, FeaturesParsedIntoFlags) {
-  auto only_vm = parse_rc_info(test::with(fixture(), "/optional_features", "ENCRYPT_VMKEY"));
+  auto only_vm = parse_rc_info(test::with(rc_info_body(), "/optional_features", "ENCRYPT_VMKEY"));
   ASSERT_TRUE(only_vm) << only_vm.detail();
   EXPECT_EQ(only_vm->optional_features, (rc::OptionalFeatures{false, true, false}));
-  auto none = parse_rc_info(test::with(fixture(), "/optional_features", ""));
+  auto none = parse_rc_info(test::with(rc_info_body(), "/optional_features", ""));
   ASSERT_TRUE(none) << none.detail();
   EXPECT_EQ(none->optional_features, rc::OptionalFeatures{});
   EXPECT_NE(serialise(none.value()).find(R"("optional_features":"",)"), std::string::npos);
   // Whole names, case-sensitive; unknown names ignored (and not written back).
   auto odd = parse_rc_info(
-      test::with(fixture(), "/optional_features", "encrypt_key;ENCRYPT_KEYS;FUTURE;ENCRYPT_CMD"));
+      test::with(rc_info_body(), "/optional_features", "encrypt_key;ENCRYPT_KEYS;FUTURE;ENCRYPT_CMD"));
   ASSERT_TRUE(odd) << odd.detail();
   EXPECT_EQ(odd->optional_features, (rc::OptionalFeatures{false, false, true}));
   EXPECT_NE(serialise(odd.value()).find(R"("optional_features":"ENCRYPT_CMD",)"),

@@ -11,9 +11,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "rest/session_key.hpp"
+
 namespace ilo::rest::test {
 
 using Ordered = nlohmann::ordered_json;
+
+// A well-formed web session key (32 hex digits) and the key it parses to.
+inline constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
+inline SessionKey key() { return SessionKey::from_text(kKey).value(); }
 
 inline std::string read_fixture(std::string_view name) {
   const std::string path = std::string(ILOFS_FIXTURES) + "/" + std::string(name);

@@ -9,10 +9,10 @@
 namespace ilo::rest {
 namespace {
 
-std::string fixture() { return test::read_fixture("session_info.json"); }
+std::string session_info_body() { return test::read_fixture("session_info.json"); }
 
 TEST(SessionInfo, FixtureParses) {
-  auto r = parse_session_info(fixture());
+  auto r = parse_session_info(session_info_body());
   ASSERT_TRUE(r) << r.detail();
   EXPECT_EQ(r->user_name, "Administrator");
   EXPECT_EQ(r->user_account, "Administrator");
@@ -25,7 +25,7 @@ TEST(SessionInfo, FixtureParses) {
 }
 
 TEST(SessionInfo, RoundTripIsTheCompactFixture) {
-  auto r = parse_session_info(fixture());
+  auto r = parse_session_info(session_info_body());
   ASSERT_TRUE(r) << r.detail();
   const std::string out = serialise(r.value());
   EXPECT_EQ(out,
@@ -56,19 +56,19 @@ class SessionInfoField : public ::testing::TestWithParam<const char*> {};
 TEST_P(SessionInfoField, MissingAndMistyped) {
   const std::string field = GetParam();
   const bool is_flag = field.ends_with("_priv");
-  auto missing = parse_session_info(test::without(fixture(), "/" + field));
+  auto missing = parse_session_info(test::without(session_info_body(), "/" + field));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error(), RestError::missing_field);
   EXPECT_EQ(missing.detail(), "session_info: field '" + field + "' is missing");
 
   auto mistyped = parse_session_info(
-      test::with(fixture(), "/" + field, is_flag ? test::Ordered("1") : test::Ordered(1)));
+      test::with(session_info_body(), "/" + field, is_flag ? test::Ordered("1") : test::Ordered(1)));
   ASSERT_FALSE(mistyped);
   EXPECT_EQ(mistyped.error(), RestError::wrong_type);
   EXPECT_EQ(mistyped.detail(), "session_info: field '" + field + "' must be a " +
                                    (is_flag ? "number" : "string"));
   if (is_flag) {
-    auto two = parse_session_info(test::with(fixture(), "/" + field, 2));
+    auto two = parse_session_info(test::with(session_info_body(), "/" + field, 2));
     ASSERT_FALSE(two);
     EXPECT_EQ(two.error(), RestError::bad_value);
     EXPECT_EQ(two.detail(), "session_info: field '" + field + "' must be 0 or 1");

@@ -10,9 +10,8 @@
 namespace ilo::rest {
 namespace {
 
-constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
-
-SessionKey key() { return SessionKey::from_text(kKey).value(); }
+using test::kKey;
+using test::key;
 
 TEST(VmMediaRequest, BuildsInsertConnectEject) {
   auto insert = build_vm_insert(VmDevice::cdrom, "http://h/a.iso", key());

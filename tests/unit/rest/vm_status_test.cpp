@@ -12,10 +12,10 @@ namespace {
 
 using test::Ordered;
 
-std::string fixture() { return test::read_fixture("vm_status.json"); }
+std::string vm_status_body() { return test::read_fixture("vm_status.json"); }
 
 TEST(VmStatus, FixtureParses) {
-  auto r = parse_vm_status(fixture());
+  auto r = parse_vm_status(vm_status_body());
   ASSERT_TRUE(r) << r.detail();
   const VmDriveStatus& floppy = r->options[VmStatus::kFloppy];
   const VmDriveStatus& cd = r->options[VmStatus::kCdrom];
@@ -34,7 +34,7 @@ TEST(VmStatus, FixtureParses) {
 }
 
 TEST(VmStatus, RoundTripIsTheCompactFixture) {
-  auto r = parse_vm_status(fixture());
+  auto r = parse_vm_status(vm_status_body());
   ASSERT_TRUE(r) << r.detail();
   const std::string out = serialise(r.value());
   const std::string drive = R"("image_inserted":0,"boot_option":"NO_BOOT","write_protect_flag":0,)"
@@ -51,7 +51,7 @@ TEST(VmStatus, RoundTripIsTheCompactFixture) {
 }
 
 TEST(VmStatus, ConnectedUrlMediaRoundTrips) {
-  auto r = parse_vm_status(fixture());
+  auto r = parse_vm_status(vm_status_body());
   ASSERT_TRUE(r);
   VmStatus s = r.value();
   VmDriveStatus& cd = s.options[VmStatus::kCdrom];
@@ -70,26 +70,26 @@ TEST(VmStatus, ConnectedUrlMediaRoundTrips) {
 TEST(VmStatus, OptionsMustBeTwoObjects) {
   const std::string want = "vm_status: field 'options' must be an array of 2 objects";
   for (const Ordered& bad : {Ordered::object(), Ordered("x"), Ordered::array()}) {
-    auto r = parse_vm_status(test::with(fixture(), "/options", bad));
+    auto r = parse_vm_status(test::with(vm_status_body(), "/options", bad));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), RestError::wrong_type);
     EXPECT_EQ(r.detail(), want);
   }
-  auto one = parse_vm_status(test::without(fixture(), "/options/1"));
+  auto one = parse_vm_status(test::without(vm_status_body(), "/options/1"));
   ASSERT_FALSE(one);
   EXPECT_EQ(one.detail(), want);
-  Ordered j = Ordered::parse(fixture());
+  Ordered j = Ordered::parse(vm_status_body());
   j["options"].push_back(j["options"][0]);
   auto three = parse_vm_status(j.dump());
   ASSERT_FALSE(three);
   EXPECT_EQ(three.detail(), want);
 
-  auto missing = parse_vm_status(test::without(fixture(), "/options"));
+  auto missing = parse_vm_status(test::without(vm_status_body(), "/options"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error(), RestError::missing_field);
   EXPECT_EQ(missing.detail(), "vm_status: field 'options' is missing");
 
-  auto not_object = parse_vm_status(test::with(fixture(), "/options/1", 1));
+  auto not_object = parse_vm_status(test::with(vm_status_body(), "/options/1", 1));
   ASSERT_FALSE(not_object);
   EXPECT_EQ(not_object.error(), RestError::wrong_type);
   EXPECT_EQ(not_object.detail(), "vm_status: field 'options[1]' must be an object");
@@ -107,19 +107,19 @@ TEST_P(VmStatusDriveField, MissingAndMistyped) {
   const std::string pointer = "/options/" + std::to_string(index) + "/" + f.name;
   const std::string path = "options[" + std::to_string(index) + "]." + f.name;
 
-  auto missing = parse_vm_status(test::without(fixture(), pointer));
+  auto missing = parse_vm_status(test::without(vm_status_body(), pointer));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error(), RestError::missing_field);
   EXPECT_EQ(missing.detail(), "vm_status: field '" + path + "' is missing");
 
   auto mistyped = parse_vm_status(
-      test::with(fixture(), pointer, f.is_flag ? Ordered(nullptr) : Ordered(0)));
+      test::with(vm_status_body(), pointer, f.is_flag ? Ordered(nullptr) : Ordered(0)));
   ASSERT_FALSE(mistyped);
   EXPECT_EQ(mistyped.error(), RestError::wrong_type);
   EXPECT_EQ(mistyped.detail(), "vm_status: field '" + path + "' must be a " +
                                    (f.is_flag ? "number" : "string"));
   if (f.is_flag) {
-    auto two = parse_vm_status(test::with(fixture(), pointer, -1));
+    auto two = parse_vm_status(test::with(vm_status_body(), pointer, -1));
     ASSERT_FALSE(two);
     EXPECT_EQ(two.detail(), "vm_status: field '" + path + "' must be 0 or 1");
   }
@@ -141,26 +141,26 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(VmStatus, TopLevelFields) {
-  auto no_port = parse_vm_status(test::without(fixture(), "/port"));
+  auto no_port = parse_vm_status(test::without(vm_status_body(), "/port"));
   ASSERT_FALSE(no_port);
   EXPECT_EQ(no_port.detail(), "vm_status: field 'port' is missing");
-  auto bad_port = parse_vm_status(test::with(fixture(), "/port", "17988"));
+  auto bad_port = parse_vm_status(test::with(vm_status_body(), "/port", "17988"));
   ASSERT_FALSE(bad_port);
   EXPECT_EQ(bad_port.detail(), "vm_status: field 'port' must be a number");
-  auto zero_port = parse_vm_status(test::with(fixture(), "/port", 0));
+  auto zero_port = parse_vm_status(test::with(vm_status_body(), "/port", 0));
   ASSERT_FALSE(zero_port);
   EXPECT_EQ(zero_port.detail(), "vm_status: field 'port' must be an integer in 1-65535");
 
-  auto no_bios = parse_vm_status(test::without(fixture(), "/legacy_bios"));
+  auto no_bios = parse_vm_status(test::without(vm_status_body(), "/legacy_bios"));
   ASSERT_FALSE(no_bios);
   EXPECT_EQ(no_bios.detail(), "vm_status: field 'legacy_bios' is missing");
 
   for (const char* f : {"device", "boot_option", "command"}) {
-    auto bad = parse_vm_status(test::with(fixture(), std::string("/") + f, 3));
+    auto bad = parse_vm_status(test::with(vm_status_body(), std::string("/") + f, 3));
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error(), RestError::wrong_type);
     EXPECT_EQ(bad.detail(), std::string("vm_status: field '") + f + "' must be a string or null");
-    auto absent = parse_vm_status(test::without(fixture(), std::string("/") + f));
+    auto absent = parse_vm_status(test::without(vm_status_body(), std::string("/") + f));
     EXPECT_TRUE(absent) << absent.detail();
   }
 }

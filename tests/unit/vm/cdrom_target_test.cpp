@@ -11,7 +11,7 @@
 #include "vm/vm_error.hpp"
 #include "vm_test_support.hpp"
 
-namespace ilo::vm {
+namespace ilo::vm::cdrom_target_test {
 namespace {
 
 using test::data_hex;
@@ -463,4 +463,4 @@ TEST_F(CdromTargetTest, AllOpcodesWithExtremeFields) {
 }
 
 }  // namespace
-}  // namespace ilo::vm
+}  // namespace ilo::vm::cdrom_target_test

@@ -9,7 +9,7 @@
 #include "vm/vm_error.hpp"
 #include "vm_test_support.hpp"
 
-namespace ilo::vm {
+namespace ilo::vm::floppy_target_test {
 namespace {
 
 using test::data_hex;
@@ -342,4 +342,4 @@ TEST(FloppyTargetStream, SplitAtEveryOffsetWhereItParses) {
 }
 
 }  // namespace
-}  // namespace ilo::vm
+}  // namespace ilo::vm::floppy_target_test

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ilo::vm {
+namespace ilo::vm::job_tracker_test {
 namespace {
 
 enum class Job : std::uint8_t { none, enumerate, read };
@@ -67,4 +67,4 @@ TEST(JobTracker, FinishAfterABrokenStreamStaysBroken) {
 }
 
 }  // namespace
-}  // namespace ilo::vm
+}  // namespace ilo::vm::job_tracker_test
