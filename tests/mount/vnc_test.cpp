@@ -16,12 +16,14 @@
 #include <gtest/gtest.h>
 #include <rfb/rfbclient.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,17 +39,31 @@ using namespace std::chrono_literals;
 using namespace ilo::test;
 using nlohmann::json;
 
-// A TCP port nobody listens on right now (bound to port 0, then released).
+// A TCP port on 127.0.0.1 nobody listens on right now, for `-o vnc=` (which takes a fixed
+// port). It is picked below the kernel's ephemeral range (ip_local_port_range), from which
+// every port-0 bind and outgoing connection of the tests running beside this one is drawn, so
+// none of them can take it between this check and the companion's bind.
 std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  int ephemeral_low = 32768;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d", &ephemeral_low) != 1) ephemeral_low = 32768;
+    std::fclose(f);
+  }
+  const int low = 10000, high = std::max(low + 1000, ephemeral_low);
+  std::mt19937 random(static_cast<std::uint32_t>(::getpid()) ^ std::random_device{}());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(
+        std::uniform_int_distribution<int>(low, high - 1)(random));
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return 0;  // the mount then fails with a clear message
 }
 
 char g_password_tag;
