@@ -62,6 +62,7 @@ std::string build_status(const FilesystemContext& context) {
   connections["console"] = link(rc.console, rc.console_error);
   connections["console"]["reconnects"] = rc.reconnects;
   connections["command"] = link(rc.command, rc.command_error);
+  connections["command"]["reconnects"] = rc.command_reconnects;
 
   DriveStatus cd;
   if (context.cdrom) cd = context.cdrom->status();

@@ -73,8 +73,10 @@ EndKind classify_end(std::error_code ec) noexcept {
       case rc::RcError::no_licence:
       case rc::RcError::cancelled:
       case rc::RcError::share_unsupported:
-      case rc::RcError::bad_key_text:
-      case rc::RcError::unexpected_status: return EndKind::terminal;
+      case rc::RcError::bad_key_text: return EndKind::terminal;
+      // A status byte no reading knows is garbage from the peer or the link, not an answer:
+      // retried with backoff like a drop.
+      case rc::RcError::unexpected_status:
       default: return EndKind::retry;
     }
   }
@@ -87,8 +89,10 @@ EndKind classify_end(std::error_code ec) noexcept {
       case vm::VmError::not_licensed:
       case vm::VmError::wrong_device_type:
       case vm::VmError::no_privilege:
-      case vm::VmError::unexpected_response:
       case vm::VmError::bad_key_text: return EndKind::terminal;
+      // A first byte that is no refusal at all is garbage from the peer or the link, which a
+      // later connection may not see: retried with backoff like a drop.
+      case vm::VmError::unexpected_response:
       default: return EndKind::retry;
     }
   }

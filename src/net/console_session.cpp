@@ -551,7 +551,14 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
       // Named, not temporaries: GCC 12 mis-destroys temporaries that share a full-expression
       // with co_await (the lambdas' copies of `a` would be released twice).
       std::function<void()> on_granted = [this, a] {
-        if (!a->closed) update_status([](ConsoleStatus& s) { s.command_connected = true; }, true);
+        if (a->closed) return;
+        const bool again = std::exchange(command_ever_connected_, true);
+        update_status(
+            [&](ConsoleStatus& s) {
+              s.command_connected = true;
+              if (again) ++s.command_reconnects;
+            },
+            true);
       };
       CommandRecordHandler on_record = [this, a](const rc::CommandRecord& record) {
         return on_command_record(*a, record);
@@ -638,6 +645,7 @@ class ConsoleSession::Impl : public std::enable_shared_from_this<ConsoleSession:
   bool stopping_ = false;
   bool restart_ = false;
   bool ever_connected_ = false;
+  bool command_ever_connected_ = false;  // on the strand, as ever_connected_
   std::shared_ptr<Attempt> current_;
   asio::steady_timer backoff_timer_;
   rc::PointerState pointer_;

@@ -102,6 +102,7 @@ struct ConsoleStatus {
   std::uint64_t attempts = 0;      // console connection attempts
   std::uint64_t connects = 0;      // attempts that were granted
   std::uint64_t reconnects = 0;    // grants after the first one
+  std::uint64_t command_reconnects = 0;  // command connection grants after the first one
   std::uint64_t bytes_received = 0, bytes_sent = 0;  // console connection, all attempts
   std::uint64_t frames = 0;        // FRAME_ENDs decoded, all attempts
   std::uint64_t decode_errors = 0, resyncs = 0;

@@ -230,9 +230,14 @@ asio::awaitable<void> VmSession::run(std::shared_ptr<VmSession> self) {
     if (accepted) backoff.connection_lasted(Clock::now() - started);
 
     if (end == End::refused) {
-      // A stale key (0x22) is worth a retry once the owner renews the login; the rest is final.
-      if (classify_end(reason) == EndKind::renew_keys && options_.on_stale_keys) {
+      // The one policy decides: a stale key (0x22) is worth a retry once the owner renews the
+      // login, a response no protocol version has (garbage) is retried like a drop, and a
+      // refusal that cannot get better by itself (no licence, no privilege) is final.
+      const EndKind kind = classify_end(reason);
+      if (kind == EndKind::renew_keys && options_.on_stale_keys) {
         options_.on_stale_keys(generation);
+        end = End::dropped;
+      } else if (kind == EndKind::retry) {
         end = End::dropped;
       } else {
         final_reason = reason;

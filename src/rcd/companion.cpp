@@ -105,7 +105,7 @@ std::string exit_text(int status) {
 // The child's counters, folded into the totals when it ends.
 struct Counters {
   std::uint64_t frames = 0, bytes = 0, pings = 0, reconnects = 0, decode_errors = 0;
-  std::uint64_t inputs_sent = 0, inputs_dropped = 0;
+  std::uint64_t inputs_sent = 0, inputs_dropped = 0, command_reconnects = 0;
 };
 
 }  // namespace
@@ -552,6 +552,7 @@ struct Companion::Impl {
     child_counters.bytes = get_u64(j, "bytes");
     child_counters.pings = get_u64(j, "pings");
     child_counters.reconnects = get_u64(j, "reconnects");
+    child_counters.command_reconnects = get_u64(j, "command_reconnects");
     child_counters.decode_errors = get_u64(j, "decode_errors");
     child_counters.inputs_sent = get_u64(j, "inputs_sent");
     child_counters.inputs_dropped = get_u64(j, "inputs_dropped");
@@ -579,6 +580,7 @@ struct Companion::Impl {
     status.bytes_received = totals.bytes + child_counters.bytes;
     status.pings = totals.pings + child_counters.pings;
     status.reconnects = totals.reconnects + child_counters.reconnects;
+    status.command_reconnects = totals.command_reconnects + child_counters.command_reconnects;
     status.decode_errors = totals.decode_errors + child_counters.decode_errors;
     status.inputs_sent = totals.inputs_sent + child_counters.inputs_sent;
     status.inputs_dropped = totals.inputs_dropped + child_counters.inputs_dropped;
@@ -588,6 +590,7 @@ struct Companion::Impl {
     totals.bytes += child_counters.bytes;
     totals.pings += child_counters.pings;
     totals.reconnects += child_counters.reconnects;
+    totals.command_reconnects += child_counters.command_reconnects;
     totals.decode_errors += child_counters.decode_errors;
     totals.inputs_sent += child_counters.inputs_sent;
     totals.inputs_dropped += child_counters.inputs_dropped;

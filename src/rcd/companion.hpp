@@ -64,6 +64,7 @@ struct CompanionStatus {
   std::string console_error, command_error;  // last error text when not up ("" if none)
   std::uint64_t bytes_received = 0, pings = 0, reconnects = 0, decode_errors = 0;
   std::uint64_t inputs_sent = 0, inputs_dropped = 0;
+  std::uint64_t command_reconnects = 0;  // command connection grants after the first one
   int pid = 0;                       // 0 while not running
   std::uint64_t restarts = 0;        // companion processes started after the first
   std::string vnc_listen;            // "" without VNC

@@ -133,6 +133,11 @@ class ConsoleService::Impl final : public net::ConsoleObserver, public VncInput 
   // ---- ConsoleObserver (session strand) ----
   void on_status(const net::ConsoleStatus& s) override {
     if (debug_) queue_log(LOG_DEBUG, std::string("console phase ") + net::to_string(s.phase));
+    // A failed attempt or a broken connection, before the backoff: in the parent's log and
+    // status's errors, as the drives' are (the link's own error goes once it is up again).
+    if (s.phase == net::ConsolePhase::waiting && s.last_error)
+      queue_log(LOG_WARNING, "console: connection ended: " + s.last_error.message() +
+                                 " (reconnecting)");
   }
   void on_screen_mode(const rc::ScreenMode& m) override {
     if (m.width == 0 || m.height == 0) {  // no video
@@ -533,6 +538,7 @@ class ConsoleService::Impl final : public net::ConsoleObserver, public VncInput 
     j["bytes"] = s.bytes_received;
     j["pings"] = s.pings;
     j["reconnects"] = s.reconnects;
+    j["command_reconnects"] = s.command_reconnects;
     j["decode_errors"] = s.decode_errors;
     j["inputs_sent"] = s.inputs_sent;
     j["inputs_dropped"] = s.inputs_dropped;

@@ -78,6 +78,13 @@ bool FaultPlan::add(std::string_view spec, std::string& error) {
   if (!channel) return usage("channel must be rc, cmd, vm or usb (or web, for garbage)");
   f.channel = *channel;
   if (!parse_u64(parts[2], f.offset)) return usage("N must be a byte count");
+  if (f.kind == ConnectionFault::Kind::garbage && parts.size() == 4 && !f.always) {
+    std::uint64_t k = 0;
+    if (!parse_u64(parts[3], k) || k < 1 || k > 1'000'000)
+      return usage("expected garbage:CHANNEL:N:K (K: 1..1000000 connections) or :always");
+    f.connections = static_cast<std::uint32_t>(k);
+    parts.pop_back();
+  }
   const std::size_t want = f.kind == ConnectionFault::Kind::stall ? 4 : 3;
   if (parts.size() != want) return usage(want == 4 ? "expected stall:CHANNEL:N:MS" : "too many fields");
   if (f.kind == ConnectionFault::Kind::stall) {
@@ -104,7 +111,8 @@ FaultInjector FaultPlan::open(Channel channel) {
   inj.rng_ = seed_ ^ (++connections_ * 0xD1B54A32D192ED03ull);
   inj.fired_ = fired_;
   for (std::size_t i = 0; i < faults_.size(); ++i) {
-    if (faults_[i].channel != channel || (*fired_)[i]) continue;
+    const bool used_up = !faults_[i].always && (*fired_)[i] >= faults_[i].connections;
+    if (faults_[i].channel != channel || used_up) continue;
     inj.faults_.push_back(faults_[i]);
     inj.plan_index_.push_back(i);
     inj.done_.push_back(false);
@@ -121,15 +129,16 @@ FaultInjector::Decision FaultInjector::before_send(std::span<std::uint8_t> data)
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const auto& f = faults_[i];
     if (f.kind == ConnectionFault::Kind::garbage) {
-      // Never done: every byte from the offset on, in this call and all later ones.
-      if (f.offset >= end) continue;
+      // Once it fired here: every byte from the offset on, in this call and all later ones.
+      if (f.offset >= end || (!done_[i] && used_up(i))) continue;
+      if (!done_[i]) fire(i);
       const auto from = static_cast<std::size_t>(f.offset > offset_ ? f.offset - offset_ : 0);
       for (std::size_t j = from; j < data.size(); ++j)
         data[j] = static_cast<std::uint8_t>(next(rng_));
       continue;
     }
     // A one-shot fault another connection fired meanwhile is gone.
-    if (done_[i] || (!f.always && (*fired_)[plan_index_[i]])) continue;
+    if (done_[i] || used_up(i)) continue;
     if (f.offset < offset_ || f.offset >= end) continue;
     const auto at = static_cast<std::size_t>(f.offset - offset_);
     if (f.kind == ConnectionFault::Kind::corrupt) {
@@ -151,7 +160,11 @@ FaultInjector::Decision FaultInjector::before_send(std::span<std::uint8_t> data)
 
 void FaultInjector::fire(std::size_t i) {
   done_[i] = true;
-  if (!faults_[i].always) (*fired_)[plan_index_[i]] = 1;
+  if (!faults_[i].always) ++(*fired_)[plan_index_[i]];
+}
+
+bool FaultInjector::used_up(std::size_t i) const noexcept {
+  return !faults_[i].always && (*fired_)[plan_index_[i]] >= faults_[i].connections;
 }
 
 }  // namespace ilo::sim

@@ -8,8 +8,9 @@
 //   drop:CHANNEL:N            close the connection after N bytes
 //   stall:CHANNEL:N:MS        send nothing for MS milliseconds after N bytes
 //   corrupt:CHANNEL:N         XOR byte N with a seeded non-zero mask
-//   garbage:CHANNEL:N         from byte N on, every byte sent is seeded random (a peer gone
-//                             mad: the client must neither crash nor hang)
+//   garbage:CHANNEL:N[:K]     from byte N on, every byte sent is seeded random (a peer gone
+//                             mad: the client must neither crash nor hang), on the first K
+//                             connections that reach byte N (default 1); later ones are clean
 //   garbage:web:N             from the web API's Nth reply on (0: the first; /sim/ excluded),
 //                             every reply body is seeded random bytes of the same length
 //   refuse-login              every login gets 403
@@ -40,6 +41,7 @@ struct ConnectionFault {
   std::uint64_t offset = 0;
   std::chrono::milliseconds stall{0};
   bool always = false;
+  std::uint32_t connections = 1;  // garbage: how many connections it fires on (unless always)
 };
 
 class FaultInjector;
@@ -65,8 +67,9 @@ class FaultPlan {
 
  private:
   std::vector<ConnectionFault> faults_;
-  // Per fault: a one-shot fault has fired. Shared with the injectors, which set it.
-  std::shared_ptr<std::vector<char>> fired_ = std::make_shared<std::vector<char>>();
+  // Per fault: the connections it fired on. Shared with the injectors, which count them.
+  std::shared_ptr<std::vector<std::uint32_t>> fired_ =
+      std::make_shared<std::vector<std::uint32_t>>();
   std::uint64_t seed_ = 1;
   std::uint64_t connections_ = 0;
   bool refuse_login_ = false, busy_ = false, no_licence_ = false;
@@ -93,9 +96,10 @@ class FaultInjector {
  private:
   friend class FaultPlan;
   void fire(std::size_t i);
+  [[nodiscard]] bool used_up(std::size_t i) const noexcept;  // fired on all it may elsewhere
   std::vector<ConnectionFault> faults_;
   std::vector<std::size_t> plan_index_;          // each fault's index in the plan
-  std::shared_ptr<std::vector<char>> fired_;     // the plan's one-shot flags
+  std::shared_ptr<std::vector<std::uint32_t>> fired_;  // the plan's counts
   std::vector<bool> done_;                       // fired on this connection
   std::uint64_t offset_ = 0;
   std::uint64_t rng_ = 0;

@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
                "read cipher 3 as AES-256 with a zero-padded key (TypeScript reading)");
   app.add_option("--replay", replay, "serve this recorded console stream (e.g. tests/fixtures/rc-server.bin)");
   app.add_option("--replay-key", config.replay_key, "the recording's enc_key (32 hex)");
-  app.add_option("--fault", faults, "inject a fault (repeatable): drop:CH:N, stall:CH:N:MS, corrupt:CH:N, garbage:CH:N "
-                 "(CH = rc, cmd, vm or usb; append :always for every connection), refuse-login, busy, no-licence");
+  app.add_option("--fault", faults, "inject a fault (repeatable): drop:CH:N, stall:CH:N:MS, corrupt:CH:N, "
+                 "garbage:CH:N[:K] (CH = rc, cmd, vm or usb; K connections, default 1; append "
+                 ":always for every connection), refuse-login, busy, no-licence");
   app.add_option("--seed", seed, "seed for corrupt and garbage faults")->capture_default_str();
   app.add_option("--cert", config.cert_path, "TLS certificate (PEM); default: self-signed, made at start-up");
   app.add_option("--key", config.key_path, "TLS private key (PEM) for --cert");

@@ -553,6 +553,29 @@ TEST_F(VmLoopback, ReconnectsAfterADropInTheMiddleOfARead) {
   EXPECT_TRUE(rec->disconnects.front().first);   // with the socket's error
 }
 
+// Garbage where the connect response belongs (the first two connections, from their first
+// byte) is no refusal: the session backs off and retries as after a drop, and the third
+// connection serves the disc (issue 12: the CD link used to stay down after one such answer).
+TEST_F(VmLoopback, GarbageConnectResponseIsRetriedLikeADrop) {
+  std::string error;
+  ASSERT_TRUE(ctx_->faults.add("garbage:vm:0:2", error)) << error;
+  start_server({.poll_interval = 10s});
+  const Iso& iso = Images::get().one();
+  Recorder* rec = nullptr;
+  auto session = client_inserting(iso, rec);
+  ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
+  EXPECT_EQ(read_all(), iso.sha256);
+  EXPECT_EQ(state()["connections"], 3) << state().dump();
+  std::lock_guard lock(rec->mutex_);
+  EXPECT_FALSE(rec->stopped);
+  EXPECT_EQ(rec->connected, 1);
+  ASSERT_EQ(rec->disconnects.size(), 2u);
+  for (const auto& [reason, will_reconnect] : rec->disconnects) {
+    EXPECT_TRUE(will_reconnect) << reason.message();
+    EXPECT_EQ(reason, vm::VmError::unexpected_response) << reason.message();
+  }
+}
+
 TEST_F(VmLoopback, WrongKeyIsRefusedWithAClearError) {
   start_server();
   auto o = client_options();

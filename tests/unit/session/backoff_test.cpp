@@ -134,18 +134,25 @@ TEST(ClassifyEnd, TransientEndsRetry) {
   EXPECT_EQ(classify_end(rc::RcError::protocol_error), EndKind::retry);
 }
 
+// Garbage where a status byte or a connect response belongs is no answer from the iLO: a later
+// connection may well get a real one, so it is retried like a drop (issue 12, garbage rounds).
+TEST(ClassifyEnd, GarbageInAHandshakeRetries) {
+  EXPECT_EQ(classify_end(rc::RcError::unexpected_status), EndKind::retry);
+  EXPECT_EQ(classify_end(rc::RcError::bad_hello), EndKind::retry);
+  EXPECT_EQ(classify_end(vm::VmError::unexpected_response), EndKind::retry);
+}
+
 TEST(ClassifyEnd, FinalEndsAreTerminal) {
   for (const auto e : {NetError::seized, NetError::firmware_upgrade, NetError::unauthorised,
                        NetError::not_licensed, NetError::ilo_reset, NetError::stopped,
                        NetError::internal})
     EXPECT_EQ(classify_end(e), EndKind::terminal) << make_error_code(e).message();
   for (const auto e : {rc::RcError::seize_refused, rc::RcError::no_licence, rc::RcError::cancelled,
-                       rc::RcError::share_unsupported, rc::RcError::bad_key_text,
-                       rc::RcError::unexpected_status})
+                       rc::RcError::share_unsupported, rc::RcError::bad_key_text})
     EXPECT_EQ(classify_end(e), EndKind::terminal) << rc::make_error_code(e).message();
   for (const auto e : {vm::VmError::device_busy, vm::VmError::not_licensed,
                        vm::VmError::wrong_device_type, vm::VmError::no_privilege,
-                       vm::VmError::unexpected_response, vm::VmError::bad_key_text})
+                       vm::VmError::bad_key_text})
     EXPECT_EQ(classify_end(e), EndKind::terminal) << vm::make_error_code(e).message();
 }
 

@@ -98,6 +98,42 @@ TEST(FaultInjector, GarbageReplacesEverythingFromItsOffsetOn) {
   EXPECT_NE(run(8), a);
 }
 
+// garbage:CH:N:K garbles the first K connections that reach byte N, all of each; later ones
+// are clean (a peer that recovers). Without K: the first one; with :always: every one.
+TEST(FaultInjector, GarbageFiresOnItsFirstKConnectionsOnly) {
+  const auto garbled = [](FaultInjector& inj) {
+    std::vector<std::uint8_t> a(8, 0xAA);
+    const auto d = inj.before_send(a);
+    inj.sent(d.send);
+    int changed = 0;
+    for (const auto b : a) changed += b != 0xAA;
+    return changed >= 4;
+  };
+  FaultPlan p;
+  std::string err;
+  ASSERT_TRUE(p.add("garbage:usb:0:2", err)) << err;
+  auto first = p.open(Channel::usb);
+  auto second = p.open(Channel::usb);
+  auto third = p.open(Channel::usb);  // opened before the others fired: checked when it sends
+  EXPECT_TRUE(garbled(first));
+  EXPECT_TRUE(garbled(second));
+  EXPECT_FALSE(garbled(third));
+  EXPECT_TRUE(garbled(first));  // still all of the first connection
+  EXPECT_TRUE(p.open(Channel::usb).empty());
+  ASSERT_TRUE(p.add("garbage:cmd:3", err)) << err;
+  auto one = p.open(Channel::cmd);
+  EXPECT_TRUE(garbled(one));
+  EXPECT_TRUE(p.open(Channel::cmd).empty());
+  ASSERT_TRUE(p.add("garbage:rc:0:always", err)) << err;
+  for (int i = 0; i < 3; ++i) {
+    auto each = p.open(Channel::rc);
+    EXPECT_TRUE(garbled(each));
+  }
+  EXPECT_FALSE(p.add("garbage:rc:0:0", err));
+  EXPECT_FALSE(p.add("garbage:rc:0:2:always", err));
+  EXPECT_FALSE(p.add("drop:rc:0:2", err));
+}
+
 TEST(FaultInjector, UsbChannelIsApartFromTheCds) {
   FaultPlan p;
   std::string err;
