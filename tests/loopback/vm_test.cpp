@@ -232,6 +232,17 @@ class VmLoopback : public ::testing::Test {
     return session;
   }
 
+  // A server (polling every 10 s) with `fault`, and a client that inserts `iso`; returns once
+  // the server sees the volume.
+  void serve_with_fault(const std::string& fault, const Iso& iso, Recorder*& rec,
+                        std::shared_ptr<net::VmSession>& session) {
+    std::string error;
+    ASSERT_TRUE(ctx_->faults.add(fault, error)) << error;
+    start_server({.poll_interval = 10s});
+    session = client_inserting(iso, rec);
+    ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
+  }
+
   std::shared_ptr<net::VmSession> client(net::VmSessionOptions o, Recorder*& rec) {
     recorders_.push_back(std::make_shared<Recorder>());
     rec = recorders_.back().get();
@@ -533,13 +544,10 @@ TEST_F(VmLoopback, ReconnectsAfterADropInTheMiddleOfARead) {
   // Server-to-client bytes: the 4-byte accept, 6 enumeration requests (TEST UNIT READY twice,
   // READ CAPACITY, READ TOC, GESN, READ of block 16), then 12 per READ: byte 316 falls in the
   // 21st of about 50 READs.
-  std::string error;
-  ASSERT_TRUE(ctx_->faults.add("drop:vm:316", error)) << error;
-  start_server({.poll_interval = 10s});
   const Iso& iso = Images::get().one();
   Recorder* rec = nullptr;
-  auto session = client_inserting(iso, rec);
-  ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
+  std::shared_ptr<net::VmSession> session;
+  ASSERT_NO_FATAL_FAILURE(serve_with_fault("drop:vm:316", iso, rec, session));
 
   EXPECT_EQ(read_all(), iso.sha256);
   const auto s = state();
@@ -557,13 +565,10 @@ TEST_F(VmLoopback, ReconnectsAfterADropInTheMiddleOfARead) {
 // byte) is no refusal: the session backs off and retries as after a drop, and the third
 // connection serves the disc (issue 12: the CD link used to stay down after one such answer).
 TEST_F(VmLoopback, GarbageConnectResponseIsRetriedLikeADrop) {
-  std::string error;
-  ASSERT_TRUE(ctx_->faults.add("garbage:vm:0:2", error)) << error;
-  start_server({.poll_interval = 10s});
   const Iso& iso = Images::get().one();
   Recorder* rec = nullptr;
-  auto session = client_inserting(iso, rec);
-  ASSERT_TRUE(wait_volume(iso.volume_id)) << state().dump();
+  std::shared_ptr<net::VmSession> session;
+  ASSERT_NO_FATAL_FAILURE(serve_with_fault("garbage:vm:0:2", iso, rec, session));
   EXPECT_EQ(read_all(), iso.sha256);
   EXPECT_EQ(state()["connections"], 3) << state().dump();
   std::lock_guard lock(rec->mutex_);
