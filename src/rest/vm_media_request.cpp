@@ -32,7 +32,8 @@ std::string without_control_characters(std::string_view url) {
 }
 
 Failure url_not_utf8() {
-  return Failure{RestError::not_utf8, std::string(kVmRequestContext) + ": field 'url' is not valid UTF-8"};
+  return Failure{RestError::not_utf8,
+                 std::string(kVmRequestContext) + ": field 'url' is not valid UTF-8"};
 }
 
 std::string build(VmDevice device, std::optional<std::string_view> boot_option,
